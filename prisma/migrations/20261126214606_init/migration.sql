@@ -35,6 +35,8 @@ CREATE TABLE "LibraryFile" (
     "sha256" TEXT,
     "shardIndex" INTEGER,
     "shardCount" INTEGER,
+    "splitGroup" TEXT,
+    "summaryJson" TEXT,
     "modelId" INTEGER,
     "firstSeenAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "lastSeenAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,

@@ -1,0 +1,67 @@
+// The `modelshelf` command line. Same code as the worker and the web app;
+// exit 0 on success, 1 when the work failed, 2 on usage errors.
+import path from "node:path";
+import { Command, CommanderError } from "commander";
+import { inspectCommand } from "./inspect-command.ts";
+import { modelsCommand } from "./models-command.ts";
+import { scanCommand } from "./scan-command.ts";
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command()
+    .name("modelshelf")
+    .description("ModelShelf: catalogue, verify and plan an offline GGUF model library")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  let exitCode = 0;
+  const run = (fn: () => Promise<number>) => async () => {
+    exitCode = await fn();
+  };
+
+  program
+    .command("inspect")
+    .description("print the header of one GGUF file (reads only the header)")
+    .argument("<file>", "path to a .gguf file")
+    .option("--json", "print JSON")
+    .action((file: string, opts: { json?: boolean }) => run(() => inspectCommand(path.resolve(file), { json: Boolean(opts.json) }))());
+
+  program
+    .command("scan")
+    .description("scan one library root into the catalogue and print a summary")
+    .requiredOption("--library <path>", "library root (folder of GGUF files or an Ollama models dir)")
+    .option("--db <file>", "SQLite catalogue file (default: MODELSHELF_DB or ./data/modelshelf.db)")
+    .option("--stable-ms <ms>", "how long new files must hold still before they are read", "2000")
+    .option("--accept-missing", "mark vanished files missing even if the mount-loss guard would stop")
+    .option("--json", "print JSON")
+    .action((opts: { library: string; db?: string; stableMs: string; acceptMissing?: boolean; json?: boolean }) =>
+      run(() =>
+        scanCommand({
+          library: path.resolve(opts.library),
+          db: opts.db ? path.resolve(opts.db) : undefined,
+          stableMs: Number(opts.stableMs),
+          acceptMissing: Boolean(opts.acceptMissing),
+          json: Boolean(opts.json),
+        }),
+      )(),
+    );
+
+  program
+    .command("models")
+    .description("list the catalogue as stored")
+    .option("--db <file>", "SQLite catalogue file (default: MODELSHELF_DB or ./data/modelshelf.db)")
+    .option("--json", "print JSON")
+    .action((opts: { db?: string; json?: boolean }) =>
+      run(() => modelsCommand({ db: opts.db ? path.resolve(opts.db) : undefined, json: Boolean(opts.json) }))(),
+    );
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version are not errors.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    throw error;
+  }
+  return exitCode;
+}

@@ -1,0 +1,210 @@
+// The job runner used by worker processes: claims queued jobs with a
+// status-guarded update, holds a lease with heartbeats, and records exactly
+// one outcome per attempt. A worker killed with -9 simply stops renewing its
+// lease; another worker reclaims the job once the lease has expired.
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import type { Db } from "../db/client.ts";
+import { errorMessage, isAppError } from "../errors.ts";
+import { log } from "../log.ts";
+import type { JobContext, JobDefinition } from "./define-job.ts";
+
+export interface RunJobsOptions {
+  db: Db;
+  jobs: readonly JobDefinition[];
+  /** How many jobs this worker runs at once. */
+  concurrency?: number;
+  /** A lease not renewed for this long is considered abandoned. */
+  leaseMs?: number;
+  /** How often an idle worker looks for work. */
+  pollMs?: number;
+  signal: AbortSignal;
+  owner?: string;
+}
+
+/** Retry delay for attempt n (1-based): 5 s, 20 s, 80 s … capped at 30 min. */
+export function backoffMs(attempt: number): number {
+  return Math.min(5_000 * 4 ** Math.max(0, attempt - 1), 30 * 60_000);
+}
+
+const PROGRESS_WRITE_INTERVAL_MS = 500;
+
+export async function runJobs(options: RunJobsOptions): Promise<void> {
+  const { db, jobs, signal } = options;
+  const concurrency = options.concurrency ?? 1;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const pollMs = options.pollMs ?? 1_000;
+  const owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const byName = new Map(jobs.map((job) => [job.name, job]));
+  const running = new Set<Promise<void>>();
+
+  while (!signal.aborted) {
+    await reclaimExpiredLeases(db);
+    while (running.size < concurrency && !signal.aborted) {
+      const claimed = await claimNextJob(db, [...byName.keys()], owner, leaseMs);
+      if (!claimed) break;
+      const definition = byName.get(claimed.name);
+      if (!definition) break;
+      const task = runClaimedJob(db, definition, claimed, owner, leaseMs, signal).finally(() => running.delete(task));
+      running.add(task);
+    }
+    await sleep(pollMs, signal);
+  }
+  await Promise.allSettled(running);
+}
+
+interface ClaimedJob {
+  id: number;
+  name: string;
+  payloadJson: string;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** Jobs whose lease expired go back to the queue, or fail once out of attempts. */
+export async function reclaimExpiredLeases(db: Db, now = new Date()): Promise<number> {
+  const expired = await db.job.findMany({
+    where: { state: "running", leaseExpiresAt: { lt: now } },
+    select: { id: true, attempts: true, maxAttempts: true, leaseOwner: true },
+  });
+  let reclaimed = 0;
+  for (const job of expired) {
+    const outOfAttempts = job.attempts >= job.maxAttempts;
+    const result = await db.job.updateMany({
+      where: { id: job.id, state: "running", leaseOwner: job.leaseOwner },
+      data: outOfAttempts
+        ? { state: "failed", finishedAt: now, leaseOwner: null, leaseExpiresAt: null, lastError: `worker ${job.leaseOwner} stopped responding; out of attempts` }
+        : { state: "queued", leaseOwner: null, leaseExpiresAt: null, lastError: `worker ${job.leaseOwner} stopped responding; retrying` },
+    });
+    reclaimed += result.count;
+  }
+  return reclaimed;
+}
+
+export async function claimNextJob(
+  db: Db,
+  names: string[],
+  owner: string,
+  leaseMs: number,
+  now = new Date(),
+): Promise<ClaimedJob | undefined> {
+  // Another worker may win the race for a candidate: try the next few.
+  for (let tries = 0; tries < 5; tries++) {
+    const candidate = await db.job.findFirst({
+      where: { state: "queued", runAfter: { lte: now }, name: { in: names } },
+      orderBy: [{ priority: "desc" }, { runAfter: "asc" }, { id: "asc" }],
+      select: { id: true },
+    });
+    if (!candidate) return undefined;
+    const claimed = await db.job.updateMany({
+      where: { id: candidate.id, state: "queued" },
+      data: {
+        state: "running",
+        leaseOwner: owner,
+        leaseExpiresAt: new Date(now.getTime() + leaseMs),
+        heartbeatAt: now,
+        startedAt: now,
+        attempts: { increment: 1 },
+      },
+    });
+    if (claimed.count === 1) {
+      const row = await db.job.findUniqueOrThrow({ where: { id: candidate.id } });
+      return { id: row.id, name: row.name, payloadJson: row.payloadJson, attempts: row.attempts, maxAttempts: row.maxAttempts };
+    }
+  }
+  return undefined;
+}
+
+async function runClaimedJob(
+  db: Db,
+  definition: JobDefinition,
+  job: ClaimedJob,
+  owner: string,
+  leaseMs: number,
+  workerSignal: AbortSignal,
+): Promise<void> {
+  const controller = new AbortController();
+  const onWorkerAbort = () => controller.abort(new Error("worker shutting down"));
+  workerSignal.addEventListener("abort", onWorkerAbort);
+  const heartbeat = setInterval(() => {
+    void db.job
+      .updateMany({
+        where: { id: job.id, state: "running", leaseOwner: owner },
+        data: { heartbeatAt: new Date(), leaseExpiresAt: new Date(Date.now() + leaseMs) },
+      })
+      .then((result) => {
+        if (result.count === 0) controller.abort(new Error("lease lost"));
+      })
+      .catch((error: unknown) => log.warn("heartbeat failed", { jobId: job.id, error }));
+  }, Math.max(1_000, Math.floor(leaseMs / 3)));
+
+  let lastProgressWrite = 0;
+  const ctx: JobContext = {
+    db,
+    jobId: job.id,
+    attempt: job.attempts,
+    signal: controller.signal,
+    async progress(done, total, unit) {
+      const now = Date.now();
+      if (now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS && done < total) return;
+      lastProgressWrite = now;
+      await db.job.updateMany({
+        where: { id: job.id, leaseOwner: owner },
+        data: { progressDone: done, progressTotal: total, progressUnit: unit },
+      });
+    },
+  };
+
+  try {
+    const payload = definition.schema.parse(JSON.parse(job.payloadJson));
+    const result = await definition.run(ctx, payload);
+    await db.job.updateMany({
+      where: { id: job.id, state: "running", leaseOwner: owner },
+      data: {
+        state: "succeeded",
+        finishedAt: new Date(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        resultJson: JSON.stringify(result ?? null, (_key, value: unknown) =>
+          typeof value === "bigint" ? value.toString() : value,
+        ),
+        lastError: null,
+      },
+    });
+  } catch (error) {
+    const retryable = !isAppError(error) || error.retryable;
+    const canRetry = retryable && job.attempts < job.maxAttempts && !workerSignal.aborted;
+    const message = errorMessage(error);
+    log.warn("job failed", { jobId: job.id, name: job.name, attempt: job.attempts, retry: canRetry, error: message });
+    await db.job.updateMany({
+      where: { id: job.id, state: "running", leaseOwner: owner },
+      data: canRetry || workerSignal.aborted
+        ? {
+            state: "queued",
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            lastError: message,
+            runAfter: new Date(Date.now() + (workerSignal.aborted ? 0 : backoffMs(job.attempts))),
+            // A shutdown is not the job's fault: give the attempt back.
+            ...(workerSignal.aborted ? { attempts: { decrement: 1 } } : {}),
+          }
+        : { state: "failed", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, lastError: message },
+    });
+  } finally {
+    clearInterval(heartbeat);
+    workerSignal.removeEventListener("abort", onWorkerAbort);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,76 @@
+// `npm start`: migrate the database, build the web app if its sources
+// changed, then run the web server and the indexer worker, restarting the
+// worker if it dies. One command, no other setup.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { describeDatabaseLocation } from "../lib/catalog/database-location.ts";
+import { getConfig } from "../lib/config.ts";
+import { migrateDatabase } from "../lib/db/migrate.ts";
+import { errorMessage } from "../lib/errors.ts";
+import { buildIfNeeded } from "./build-if-needed.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+/** A worker that keeps crashing is restarted at most this often. */
+const WORKER_RESTART_DELAY_MS = 5_000;
+
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1" };
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = getConfig();
+  } catch (error) {
+    console.error(`modelshelf: ${errorMessage(error)}`);
+    process.exit(2);
+  }
+  const location = await describeDatabaseLocation(config.dbFile);
+  if (location.warning) console.warn(`WARNING: ${location.warning}`);
+  const migrated = await migrateDatabase(config.dbFile);
+  if (migrated.applied.length > 0) console.log(`database ${config.dbFile}: applied ${migrated.applied.join(", ")}`);
+  await buildIfNeeded();
+
+  let stopping = false;
+  const children = new Set<ChildProcess>();
+  const startWorker = () => {
+    const worker = spawn(process.execPath, ["--import", "tsx", path.join(root, "workers", "indexer.ts")], {
+      cwd: root,
+      env,
+      stdio: "inherit",
+    });
+    children.add(worker);
+    worker.on("exit", (code, signal) => {
+      children.delete(worker);
+      if (stopping) return;
+      console.error(`indexer worker exited (${signal ?? code}); restarting in ${WORKER_RESTART_DELAY_MS / 1000} s`);
+      setTimeout(() => !stopping && startWorker(), WORKER_RESTART_DELAY_MS);
+    });
+  };
+  const web = spawn(
+    process.execPath,
+    [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start", "-H", config.host, "-p", String(config.port)],
+    { cwd: root, env, stdio: "inherit" },
+  );
+  children.add(web);
+  startWorker();
+  console.log(`ModelShelf: http://${config.host}:${config.port}  (database ${config.dbFile})`);
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) child.kill(signal);
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  web.on("exit", (code) => {
+    children.delete(web);
+    stop("SIGTERM");
+    const wait = setInterval(() => {
+      if (children.size === 0) {
+        clearInterval(wait);
+        process.exit(stopping && code === null ? 0 : (code ?? 0));
+      }
+    }, 100);
+  });
+}
+
+await main();
