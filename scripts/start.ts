@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   const startWorker = () => {
     const worker = spawn(process.execPath, ["--import", "tsx", path.join(root, "workers", "indexer.ts")], {
       cwd: root,
-      env,
+      // A hung NFS call pins one libuv thread until the kernel gives up; with
+      // the default 4 a few hung files would stall every fs call of the worker.
+      env: { UV_THREADPOOL_SIZE: "32", ...env },
       stdio: "inherit",
     });
     children.add(worker);

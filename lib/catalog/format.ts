@@ -159,6 +159,18 @@ function pickString(record: Record<string, unknown>, keys: readonly string[]): s
   return undefined;
 }
 
+/** GGUF value type ids (gguf.h `enum gguf_type`), for array summaries that store the element type as a number. */
+const GGUF_TYPE_NAMES = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "bool", "string", "array", "uint64", "int64", "float64"];
+
+function pickElementType(record: Record<string, unknown>): string | undefined {
+  for (const key of ["elementType", "itemType", "subType", "arrayType", "of"]) {
+    const value = record[key];
+    if (typeof value === "string") return value.toLowerCase();
+    if (typeof value === "number") return GGUF_TYPE_NAMES[value] ?? `type ${value}`;
+  }
+  return undefined;
+}
+
 /**
  * Describes one metadata value. The scanner stores long arrays already
  * summarised (an object with an element type, a length and the first items);
@@ -182,9 +194,7 @@ export function describeMetadataValue(value: unknown): MetadataDisplay {
     const items = pickArray(record, ["first", "head", "items", "sample", "preview", "values"]);
     const kind = pickString(record, ["type", "kind"]);
     if (length !== undefined && (items !== undefined || kind === "array")) {
-      const elementType =
-        pickString(record, ["elementType", "itemType", "subType", "arrayType", "of"]) ??
-        (items && items.length > 0 ? scalarType(items[0]) : "?");
+      const elementType = pickElementType(record) ?? (items && items.length > 0 ? scalarType(items[0]) : "?");
       const preview = items && items.length > 0 ? `: ${previewItems(items)}${length > items.length ? ", …" : ""}` : "";
       return { type: `array<${elementType}>`, text: `array<${elementType}> × ${formatCount(length)}${preview}` };
     }

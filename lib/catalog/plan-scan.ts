@@ -44,7 +44,11 @@ export function sameStat(known: KnownFile, seen: SeenFile): boolean {
   return known.sizeBytes === BigInt(seen.sizeBytes) && known.mtimeMs === seen.mtimeMs && known.inode === seen.ino;
 }
 
-export function planScan(known: readonly KnownFile[], seen: readonly SeenFile[]): ScanPlan {
+/**
+ * @param unseenPrefixes paths (dirs or files) the walk could not read: known
+ *   files under them are neither seen nor vanished.
+ */
+export function planScan(known: readonly KnownFile[], seen: readonly SeenFile[], unseenPrefixes: readonly string[] = []): ScanPlan {
   const knownByPath = new Map(known.map((file) => [file.relPath, file]));
   const seenPaths = new Set<string>();
   const decisions: FileDecision[] = [];
@@ -65,7 +69,8 @@ export function planScan(known: readonly KnownFile[], seen: readonly SeenFile[])
       decisions.push({ action: "unchanged", seen: file, known: previous });
     }
   }
-  const vanished = known.filter((file) => !file.missingSince && !seenPaths.has(file.relPath));
+  const unseen = (relPath: string) => unseenPrefixes.some((prefix) => relPath === prefix || relPath.startsWith(`${prefix}/`));
+  const vanished = known.filter((file) => !file.missingSince && !seenPaths.has(file.relPath) && !unseen(file.relPath));
   return { decisions, vanished, returned };
 }
 

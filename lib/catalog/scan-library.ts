@@ -18,6 +18,7 @@ import {
   readSmallFile,
   statFile,
   walkLibrary,
+  type WalkFs,
 } from "../nfs/index.ts";
 import { assembleModel, type ModelFileInput, type StoredSummary } from "./assemble-model.ts";
 import {
@@ -45,6 +46,8 @@ export interface ScanOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => Promise<void> | void;
   settings?: Partial<ScanSettings>;
+  /** Filesystem calls of the walk; tests inject failures and hangs here. */
+  walkFs?: WalkFs;
 }
 
 export interface ScanSummary {
@@ -140,7 +143,7 @@ export async function scanLibrary(db: Db, payload: ScanLibraryPayload, options: 
   try {
     const root = library.path;
     const check = await checkLibraryRoot(root, { timeoutMs: settings.fsTimeoutMs, previousFsType: library.lastFsType ?? undefined });
-    if (!check.ok) return await markUnavailable(check.reason, library.kind);
+    if (!check.ok) return await markUnavailable(check.message, library.kind);
     const mount = check.mount;
     const kind = await detectLibraryKind(root, settings.fsTimeoutMs);
     await db.library.update({
@@ -152,35 +155,46 @@ export async function scanLibrary(db: Db, payload: ScanLibraryPayload, options: 
     await progress("walking", 0, 0, true);
     let seen: SeenFile[];
     let manifests: ManifestState[] = [];
+    // Parts of the tree the walk could not see: their files are unknown, not gone.
+    let unseenPrefixes: string[] = [];
+    let entriesFound: number;
     if (kind === "ollama") {
       const store = await walkOllamaStore(db, library.id, root, settings);
       seen = store.seen;
       manifests = store.manifests;
+      entriesFound = store.entriesFound;
     } else {
       const walked = await walkLibrary(root, {
         timeoutMs: settings.fsTimeoutMs,
         signal: options.signal,
         onProgress: (count: number) => void progress("walking", count, 0),
+        ...(options.walkFs ? { fs: options.walkFs } : {}),
       });
+      unseenPrefixes = walked.skipped
+        .filter((entry) => entry.reason === "unreadable-dir" || entry.reason === "max-depth" || entry.reason === "unreadable-file")
+        .map((entry) => entry.relPath);
       seen = walked.files
         .filter((file) => file.kind === "gguf" || file.kind === "temp")
         .map((file) => ({ relPath: file.relPath, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs, ino: file.ino, kind: file.kind as "gguf" | "temp" }));
+      entriesFound = walked.files.length + walked.counts.otherFiles;
     }
     counters.filesSeen = seen.length;
     checkAbort();
 
     // 2. Plan against the catalogue (pure) and apply the mount-loss guard.
-    const known: KnownFile[] = await db.libraryFile.findMany({
+    const knownRows = await db.libraryFile.findMany({
       where: { libraryId: library.id },
-      select: { id: true, relPath: true, sizeBytes: true, mtimeMs: true, inode: true, state: true, missingSince: true },
+      select: { id: true, relPath: true, sizeBytes: true, mtimeMs: true, inode: true, state: true, missingSince: true, indexedAt: true },
     });
-    const plan = planScan(known, seen);
+    const known: KnownFile[] = knownRows;
+    const everRead = new Set(knownRows.filter((row) => row.indexedAt !== null).map((row) => row.relPath));
+    const plan = planScan(known, seen, unseenPrefixes);
     const knownPresent = known.filter((file) => !file.missingSince && file.state !== "ignored").length;
     const vanishedCatalogued = plan.vanished.filter((file) => file.state !== "ignored");
     const guard = evaluateMissingGuard({
       knownPresent,
       vanished: vanishedCatalogued.length,
-      seen: seen.length,
+      seen: entriesFound,
       percent: settings.missingGuardPercent,
       minFiles: settings.missingGuardMinFiles,
       acceptMissing: payload.acceptMissing,
@@ -249,7 +263,6 @@ export async function scanLibrary(db: Db, payload: ScanLibraryPayload, options: 
     }
 
     // 6. Read headers (bounded parallelism), then write each file's row.
-    const knownByPath = new Map(known.map((file) => [file.relPath, file]));
     const touchedGroups = new Map<string, GroupKey>();
     const touch = (relPath: string) => {
       const group = groupKeyOf(relPath);
@@ -259,8 +272,8 @@ export async function scanLibrary(db: Db, payload: ScanLibraryPayload, options: 
     await progress("reading", 0, toRead.length, true);
     await forEachLimit(toRead, settings.readConcurrency, async (file) => {
       checkAbort();
-      const previous = knownByPath.get(file.relPath);
-      if (previous) counters.changed++;
+      // A file seen before only while it was being written counts as added.
+      if (everRead.has(file.relPath)) counters.changed++;
       else counters.added++;
       const group = groupKeyOf(file.relPath);
       touch(file.relPath);
@@ -436,7 +449,7 @@ async function walkOllamaStore(
   libraryId: number,
   root: string,
   settings: ScanSettings,
-): Promise<{ seen: SeenFile[]; manifests: ManifestState[] }> {
+): Promise<{ seen: SeenFile[]; manifests: ManifestState[]; entriesFound: number }> {
   const [manifestFiles, blobs] = await Promise.all([
     listOllamaManifests(root, settings.fsTimeoutMs),
     listOllamaBlobs(root, settings.fsTimeoutMs),
@@ -467,17 +480,22 @@ async function walkOllamaStore(
   for (const manifest of manifests) {
     for (const layer of manifest.layers) if (GGUF_LAYER_TYPES.has(layer.mediaType)) ggufDigests.add(blobRelPath(layer.digest));
   }
+  // A catalogued blob stays "seen" while it exists, even once no tag refers
+  // to it any more (Ollama prunes unreferenced blobs itself, at its start).
+  const knownBlobs = new Set(
+    (await db.libraryFile.findMany({ where: { libraryId, role: "ollama-blob" }, select: { relPath: true } })).map((f) => f.relPath),
+  );
   const seen: SeenFile[] = [];
   for (const blob of blobs.blobs) {
     const relPath = `blobs/${blob.name}`;
-    if (ggufDigests.has(relPath)) {
+    if (ggufDigests.has(relPath) || knownBlobs.has(relPath)) {
       seen.push({ relPath, sizeBytes: blob.sizeBytes, mtimeMs: blob.mtimeMs, ino: blob.ino, kind: "ollama-blob" });
     }
   }
   for (const temp of blobs.temps) {
     seen.push({ relPath: `blobs/${temp.name}`, sizeBytes: temp.sizeBytes, mtimeMs: temp.mtimeMs, ino: temp.ino, kind: "temp" });
   }
-  return { seen, manifests };
+  return { seen, manifests, entriesFound: blobs.blobs.length + blobs.temps.length + manifestFiles.length };
 }
 
 async function writeOllamaTags(

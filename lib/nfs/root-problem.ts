@@ -32,43 +32,45 @@ export function rootFailureOf(error: unknown): RootFailure {
   return errno ?? "unknown";
 }
 
-export function rootProblem(root: string, failure: RootFailure, timeoutMs?: number): RootProblem {
+/** Pure: the reason and admin-facing message for a failed probe of a root folder. */
+export function rootProblem(root: string, failure: RootFailure, timeoutMs?: number, label = "Library root"): RootProblem {
+  const subject = `${label} ${root}`;
   switch (failure) {
     case "ENOENT":
       return {
         reason: "missing",
-        message: `Library root ${root} does not exist (is the share mounted, and is the path right?)`,
+        message: `${subject} does not exist (is the share mounted, and is the path right?)`,
         retryable: true,
       };
     case "ENOTDIR":
       return {
         reason: "missing",
-        message: `Library root ${root} cannot be reached: part of its path is a file, not a folder`,
+        message: `${subject} cannot be reached: part of its path is a file, not a folder`,
         retryable: false,
       };
     case "not-a-directory":
-      return { reason: "not-a-directory", message: `Library root ${root} is a file, not a folder`, retryable: false };
+      return { reason: "not-a-directory", message: `${subject} is a file, not a folder`, retryable: false };
     case "EACCES":
     case "EPERM":
       return {
         reason: "permission-denied",
-        message: `Library root ${root} cannot be read: permission denied (check the share's permissions for the worker's user)`,
+        message: `${subject} cannot be read: permission denied (check the share's permissions for the worker's user)`,
         retryable: false,
       };
     case "timeout":
       return {
         reason: "hung",
-        message: `Library root ${root} did not answer${timeoutMs === undefined ? "" : ` within ${formatSeconds(timeoutMs)}`} (hung network mount?)`,
+        message: `${subject} did not answer${timeoutMs === undefined ? "" : ` within ${formatSeconds(timeoutMs)}`} (hung network mount?)`,
         retryable: true,
       };
     case "ESTALE":
     case "ENOTCONN":
       return {
         reason: "stale",
-        message: `Library root ${root} is on a network mount that went stale (${failure}); remount the share`,
+        message: `${subject} is on a network mount that went stale (${failure}); remount the share`,
         retryable: true,
       };
     default:
-      return { reason: "io", message: `Library root ${root} could not be read (${failure})`, retryable: true };
+      return { reason: "io", message: `${subject} could not be read (${failure})`, retryable: true };
   }
 }

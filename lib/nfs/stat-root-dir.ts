@@ -10,8 +10,8 @@ export type StatBigInt = (path: string) => Promise<BigIntStats>;
 
 const statFollowingLinks: StatBigInt = (p) => fsp.stat(p, { bigint: true });
 
-function unavailable(root: string, failure: RootFailure, timeoutMs: number, cause?: unknown): AppError {
-  const problem = rootProblem(root, failure, timeoutMs);
+function unavailable(root: string, failure: RootFailure, timeoutMs: number, cause?: unknown, label?: string): AppError {
+  const problem = rootProblem(root, failure, timeoutMs, label);
   return new AppError("unavailable", problem.message, {
     cause,
     retryable: problem.retryable,
@@ -32,6 +32,6 @@ export async function statRootDir(root: string, timeoutMs: number, stat: StatBig
 }
 
 /** The same AppError for a failure found after the root's stat (e.g. opendir of the root). */
-export function rootUnavailableError(root: string, error: unknown, timeoutMs: number): AppError {
-  return unavailable(root, rootFailureOf(error), timeoutMs, error);
+export function rootUnavailableError(root: string, error: unknown, timeoutMs: number, label?: string): AppError {
+  return unavailable(root, rootFailureOf(error), timeoutMs, error, label);
 }

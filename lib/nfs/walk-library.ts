@@ -120,7 +120,7 @@ async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) =
 }
 
 function isErrnoError(error: unknown): boolean {
-  return errnoCode(error) !== undefined && !(error instanceof AppError);
+  return errnoCode(error) !== undefined;
 }
 
 /**

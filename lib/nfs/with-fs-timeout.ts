@@ -48,10 +48,10 @@ export function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;
 }
 
-/** The errno code ("ENOENT", …) of a Node fs error, if it is one. */
+/** The errno code ("ENOENT", …) of a Node fs error, if it is one (an AppError's code is not). */
 export function errnoCode(error: unknown): string | undefined {
-  if (error instanceof Error && "code" in error && typeof error.code === "string") return error.code;
-  return undefined;
+  if (isAppError(error) || !(error instanceof Error) || !("code" in error)) return undefined;
+  return typeof error.code === "string" && /^E[A-Z0-9]+$/.test(error.code) ? error.code : undefined;
 }
 
 interface ErrnoMeaning {

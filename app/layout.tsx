@@ -1,0 +1,68 @@
+// App shell: top nav, and the global warnings an admin must not miss
+// (catalogue database on a network filesystem, unavailable library roots).
+import type { Metadata } from "next";
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { describeDatabaseLocation } from "../lib/catalog/database-location.ts";
+import { listUnavailableLibraries } from "../lib/catalog/queries.ts";
+import { getDb } from "../lib/db/client.ts";
+import { NavLink } from "./_components/nav-link.tsx";
+import "./globals.css";
+
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = {
+  title: { default: "ModelShelf", template: "%s · ModelShelf" },
+  description: "GGUF model catalogue",
+};
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const [location, unavailable] = await Promise.all([describeDatabaseLocation(), listUnavailableLibraries(getDb())]);
+  return (
+    <html lang="en">
+      <body className="min-h-screen">
+        <header className="bg-neutral-900">
+          <div className="mx-auto flex h-10 max-w-[1600px] items-stretch gap-5 px-4">
+            <Link href="/" className="flex items-center gap-1.5 text-[14px] font-semibold tracking-tight text-white">
+              <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
+              ModelShelf
+            </Link>
+            {/* Jobs, Integrity, Capacity and Hosts join here as they are built. */}
+            <nav aria-label="Main" className="flex items-stretch gap-4">
+              <NavLink href="/">Catalogue</NavLink>
+              <NavLink href="/libraries">Libraries</NavLink>
+            </nav>
+          </div>
+        </header>
+        {location.warning ? (
+          <div role="alert" data-testid="db-location-warning" className="border-b border-red-300 bg-red-50 text-red-900">
+            <div className="mx-auto max-w-[1600px] px-4 py-1.5">
+              <strong className="font-semibold">Database on a network filesystem.</strong> {location.warning}
+            </div>
+          </div>
+        ) : null}
+        {unavailable.length > 0 ? (
+          <div role="status" data-testid="unavailable-banner" className="border-b border-amber-300 bg-amber-50 text-amber-950">
+            <div className="mx-auto max-w-[1600px] px-4 py-1.5">
+              <strong className="font-semibold">
+                {unavailable.length === 1 ? "1 library is unavailable" : `${unavailable.length} libraries are unavailable`}
+              </strong>
+              {" — its models are shown from the last good scan. "}
+              <ul className="mt-0.5 space-y-0.5">
+                {unavailable.map((library) => (
+                  <li key={library.id} className="truncate">
+                    <Link href={`/libraries#library-${library.id}`} className="font-mono text-[12px] underline">
+                      {library.label ? `${library.label} (${library.path})` : library.path}
+                    </Link>
+                    {library.statusReason ? <span className="text-amber-900">: {library.statusReason}</span> : null}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          </div>
+        ) : null}
+        <main className="mx-auto max-w-[1600px] px-4 py-4">{children}</main>
+      </body>
+    </html>
+  );
+}

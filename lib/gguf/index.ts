@@ -1,0 +1,80 @@
+// Public API of the pure GGUF module: read and summarise headers, write files,
+// build tiny loadable models. No fs, no database: callers supply a ByteSource.
+
+export { bufferSource, type ByteSource } from "./byte-source.ts";
+export {
+  GGML_TYPES,
+  GgmlType,
+  fileTypeCode,
+  fileTypeForTensorType,
+  fileTypeName,
+  ggmlTypeInfo,
+  ggmlTypeName,
+  tensorByteSize,
+  type GgmlTypeInfo,
+} from "./ggml-types.ts";
+export {
+  GgufValueType,
+  ggufValueTypeName,
+  isGgufValueType,
+  type GgufArray,
+  type GgufMetadataEntry,
+  type GgufValue,
+  type GgufValueTypeName,
+} from "./gguf-value-type.ts";
+export {
+  ARRAY_HEAD_LENGTH,
+  DEFAULT_GGUF_LIMITS,
+  GGUF_DEFAULT_ALIGNMENT,
+  INLINE_ARRAY_LENGTH,
+  MAX_ARRAY_LENGTH,
+  MAX_DIMS,
+  MAX_HEADER_BYTES,
+  MAX_INLINE_ARRAY_ITEMS,
+  MAX_KEY_LENGTH,
+  MAX_METADATA_COUNT,
+  MAX_NESTING_DEPTH,
+  MAX_STRING_LENGTH,
+  MAX_TENSOR_COUNT,
+  readGgufHeader,
+  readGgufHeaderFromBytes,
+  type GgufHeader,
+  type GgufLimits,
+  type GgufTensorInfo,
+  type ReadGgufHeaderOptions,
+} from "./read-gguf-header.ts";
+export {
+  summarizeGguf,
+  type GgufFileTypeSource,
+  type GgufJsonArray,
+  type GgufJsonValue,
+  type GgufSplitInfo,
+  type GgufSummary,
+} from "./summarize-gguf.ts";
+export {
+  layoutGguf,
+  writeGguf,
+  writeGgufHeaderOnly,
+  type GgufArrayInput,
+  type GgufKv,
+  type GgufLayout,
+  type GgufScalarInput,
+  type GgufTensorInput,
+  type GgufValueInput,
+  type WriteGgufOptions,
+} from "./write-gguf.ts";
+export {
+  CHATML_TEMPLATE,
+  buildTinyModel,
+  float32ToFloat16Bits,
+  formatSizeLabel,
+  ggufShardFileName,
+  mulberry32,
+  quantizeQ4_0,
+  quantizeQ8_0,
+  splitGguf,
+  type TinyArchitecture,
+  type TinyFileType,
+  type TinyModelOptions,
+  type TinyTokenizer,
+} from "./build-tiny-model.ts";

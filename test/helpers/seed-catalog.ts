@@ -1,0 +1,630 @@
+// A small, deterministic catalogue for query and browser tests: three
+// libraries (one unavailable after the mount-loss guard tripped), six models
+// covering every state and both kinds of location, scan runs, and problem files.
+import type { Db } from "../../lib/db/client.ts";
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+/** Fixed clock so dates and durations in assertions are stable. */
+export const SEED_NOW = new Date("2026-11-20T12:00:00.000Z");
+const minutesAgo = (m: number) => new Date(SEED_NOW.getTime() - m * 60_000);
+
+const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+const LLAMA3_TEMPLATE =
+  "{{- bos_token }}{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+
+/** Long arrays are stored summarised by the header reader (GgufArray with `head`). */
+const tokenList = (length: number, head: string[]) => ({ kind: "array", elementType: 8, length, head, truncated: true });
+
+const nfsMount = (source: string, mountPoint: string, warnings: string[] = []) =>
+  JSON.stringify({
+    mountPoint,
+    source,
+    fsType: "nfs4",
+    isNetwork: true,
+    nfsVersion: "4.1",
+    options: {
+      readOnly: false,
+      failureMode: "hard",
+      vers: "4.1",
+      rsize: 1_048_576,
+      wsize: 1_048_576,
+      timeo: 600,
+      retrans: 2,
+      actimeo: null,
+      acregmin: 3,
+      acregmax: 60,
+      acdirmin: null,
+      acdirmax: null,
+      noac: false,
+      proto: "tcp",
+      lookupcache: null,
+      nconnect: null,
+      sec: "sys",
+      serverAddress: "192.168.1.20",
+      cache: null,
+    },
+    warnings,
+    statfs: { totalBytes: 16 * 1024 * GiB, freeBytes: 5 * 1024 * GiB, availableBytes: 4.5 * 1024 * GiB },
+  });
+
+interface ModelSeed {
+  fingerprint: string;
+  displayName: string;
+  name?: string;
+  basename?: string;
+  sizeLabel?: string;
+  finetune?: string;
+  architecture: string;
+  parameterCount: bigint;
+  fileType: string;
+  fileTypeSource?: string;
+  contextLength: number;
+  embeddingLength: number;
+  blockCount: number;
+  headCount: number;
+  headCountKv: number;
+  vocabSize: number;
+  tokenizerModel: string;
+  chatTemplate?: string;
+  license?: string;
+  totalBytes: bigint;
+  shardCount?: number;
+  tensorTypes: Record<string, { count: number; bytes: number }>;
+  metadata: Record<string, unknown>;
+  problems?: unknown[];
+}
+
+async function createModel(db: Db, seed: ModelSeed) {
+  const tensorCount = Object.values(seed.tensorTypes).reduce((sum, t) => sum + t.count, 0);
+  const tensorBytes = Object.values(seed.tensorTypes).reduce((sum, t) => sum + t.bytes, 0);
+  return db.model.create({
+    data: {
+      fingerprint: seed.fingerprint,
+      displayName: seed.displayName,
+      name: seed.name ?? seed.displayName,
+      basename: seed.basename ?? null,
+      sizeLabel: seed.sizeLabel ?? null,
+      finetune: seed.finetune ?? null,
+      architecture: seed.architecture,
+      parameterCount: seed.parameterCount,
+      fileType: seed.fileType,
+      fileTypeSource: seed.fileTypeSource ?? "metadata",
+      contextLength: seed.contextLength,
+      embeddingLength: seed.embeddingLength,
+      blockCount: seed.blockCount,
+      feedForwardLength: seed.embeddingLength * 4,
+      headCount: seed.headCount,
+      headCountKv: seed.headCountKv,
+      vocabSize: seed.vocabSize,
+      tokenizerModel: seed.tokenizerModel,
+      chatTemplate: seed.chatTemplate ?? null,
+      license: seed.license ?? null,
+      ggufVersion: 3,
+      tensorCount,
+      tensorBytes: BigInt(tensorBytes),
+      totalBytes: seed.totalBytes,
+      shardCount: seed.shardCount ?? 1,
+      tensorTypesJson: JSON.stringify(seed.tensorTypes),
+      metadataJson: JSON.stringify(seed.metadata),
+      problemsJson: JSON.stringify(seed.problems ?? []),
+      firstSeenAt: minutesAgo(60 * 24 * 7),
+    },
+  });
+}
+
+interface FileSeed {
+  libraryId: number;
+  relPath: string;
+  sizeBytes: bigint;
+  modelId?: number | null;
+  state?: string;
+  stateReason?: string;
+  errorOffset?: bigint;
+  role?: string;
+  shardIndex?: number;
+  shardCount?: number;
+  splitGroup?: string;
+  blobDigest?: string;
+  missingSince?: Date | null;
+}
+
+let inode = 1000;
+function createFile(db: Db, seed: FileSeed) {
+  inode += 1;
+  return db.libraryFile.create({
+    data: {
+      libraryId: seed.libraryId,
+      relPath: seed.relPath,
+      sizeBytes: seed.sizeBytes,
+      mtimeMs: minutesAgo(60 * 24 * 10).getTime(),
+      inode: String(inode),
+      state: seed.state ?? "indexed",
+      stateReason: seed.stateReason ?? null,
+      errorOffset: seed.errorOffset ?? null,
+      role: seed.role ?? "gguf",
+      ggufVersion: seed.state === undefined || seed.state === "indexed" ? 3 : null,
+      modelId: seed.modelId ?? null,
+      shardIndex: seed.shardIndex ?? null,
+      shardCount: seed.shardCount ?? null,
+      splitGroup: seed.splitGroup ?? null,
+      blobDigest: seed.blobDigest ?? null,
+      headerFingerprint: seed.state === undefined || seed.state === "indexed" ? `hfp-${seed.relPath}` : null,
+      firstSeenAt: minutesAgo(60 * 24 * 7),
+      lastSeenAt: minutesAgo(5),
+      indexedAt: seed.state === undefined || seed.state === "indexed" ? minutesAgo(60 * 24 * 7) : null,
+      missingSince: seed.missingSince ?? null,
+    },
+  });
+}
+
+export interface SeededCatalog {
+  libraries: { nas: number; ollama: number; archive: number };
+  models: {
+    llamaF16: number;
+    mistralQ8: number;
+    qwen72Split: number;
+    qwen7: number;
+    phiMissing: number;
+    gemmaArchive: number;
+  };
+  scanRuns: { nasLast: number; archiveLast: number };
+}
+
+export async function seedCatalog(db: Db): Promise<SeededCatalog> {
+  // --- Libraries -----------------------------------------------------------
+  const nas = await db.library.create({
+    data: {
+      path: "/srv/nas/models",
+      label: "nas-models",
+      kind: "gguf-dir",
+      source: "env",
+      status: "ok",
+      mountJson: nfsMount("nas.lan:/volume1/models", "/srv/nas/models", [
+        "The attribute cache is short (acregmin=3): every stat() of a large library goes to the NAS.",
+      ]),
+      mountCheckedAt: minutesAgo(10),
+      lastFsType: "nfs4",
+      lastScanAt: minutesAgo(10),
+    },
+  });
+  const ollama = await db.library.create({
+    data: {
+      path: "/srv/nas/ollama",
+      label: "ollama-store",
+      kind: "ollama",
+      source: "ui",
+      status: "ok",
+      mountJson: nfsMount("nas.lan:/volume1/ollama", "/srv/nas/ollama"),
+      mountCheckedAt: minutesAgo(12),
+      lastFsType: "nfs4",
+      lastScanAt: minutesAgo(12),
+    },
+  });
+  const archive = await db.library.create({
+    data: {
+      path: "/mnt/archive/gguf",
+      label: "archive",
+      kind: "gguf-dir",
+      source: "ui",
+      status: "unavailable",
+      statusReason:
+        'the root is empty but the catalogue knows 1 file(s) there: treating it as an unmounted or unreachable share, nothing marked missing',
+      mountJson: JSON.stringify({
+        mountPoint: "/",
+        source: "/dev/sda1",
+        fsType: "ext4",
+        isNetwork: false,
+        nfsVersion: null,
+        options: { readOnly: false, failureMode: null, vers: null, rsize: null, wsize: null, actimeo: null, noac: false },
+        warnings: ["The root is on the local disk (ext4), not on the share it was on before (nfs4): the share is probably not mounted."],
+        statfs: { totalBytes: 64 * GiB, freeBytes: 20 * GiB, availableBytes: 17 * GiB },
+      }),
+      mountCheckedAt: minutesAgo(3),
+      lastFsType: "nfs4",
+      lastScanAt: minutesAgo(60 * 24),
+    },
+  });
+
+  // --- Models --------------------------------------------------------------
+  const llamaF16 = await createModel(db, {
+    fingerprint: "fp-llama-3.2-1b-f16",
+    displayName: "Llama 3.2 1B Instruct",
+    basename: "Llama-3.2",
+    sizeLabel: "1B",
+    finetune: "Instruct",
+    architecture: "llama",
+    parameterCount: 1_235_814_400n,
+    fileType: "F16",
+    contextLength: 131_072,
+    embeddingLength: 2048,
+    blockCount: 16,
+    headCount: 32,
+    headCountKv: 8,
+    vocabSize: 128_256,
+    tokenizerModel: "gpt2",
+    chatTemplate: LLAMA3_TEMPLATE,
+    license: "llama3.2",
+    totalBytes: 2_479_595_200n,
+    tensorTypes: { F16: { count: 113, bytes: 2_471_628_800 }, F32: { count: 34, bytes: 282_624 } },
+    metadata: {
+      "general.architecture": "llama",
+      "general.name": "Llama 3.2 1B Instruct",
+      "general.size_label": "1B",
+      "general.file_type": 1,
+      "general.license": "llama3.2",
+      "llama.context_length": 131_072,
+      "llama.embedding_length": 2048,
+      "llama.block_count": 16,
+      "llama.attention.head_count": 32,
+      "llama.attention.head_count_kv": 8,
+      "llama.rope.freq_base": 500_000,
+      "tokenizer.ggml.model": "gpt2",
+      "tokenizer.ggml.tokens": tokenList(128_256, ["!", '"', "#", "$", "%", "&", "'", "("]),
+      "tokenizer.ggml.bos_token_id": 128_000,
+      "tokenizer.chat_template": LLAMA3_TEMPLATE,
+    },
+  });
+  const mistralQ8 = await createModel(db, {
+    fingerprint: "fp-mistral-7b-q8",
+    displayName: "Mistral 7B Instruct v0.3",
+    basename: "Mistral",
+    sizeLabel: "7B",
+    architecture: "llama",
+    parameterCount: 7_248_023_552n,
+    fileType: "Q8_0",
+    contextLength: 32_768,
+    embeddingLength: 4096,
+    blockCount: 32,
+    headCount: 32,
+    headCountKv: 8,
+    vocabSize: 32_768,
+    tokenizerModel: "llama",
+    license: "apache-2.0",
+    totalBytes: 7_702_565_024n,
+    tensorTypes: { Q8_0: { count: 226, bytes: 7_700_000_000 }, F32: { count: 65, bytes: 1_064_960 } },
+    metadata: {
+      "general.architecture": "llama",
+      "general.name": "Mistral 7B Instruct v0.3",
+      "general.file_type": 7,
+      "llama.context_length": 32_768,
+      "tokenizer.ggml.model": "llama",
+      "tokenizer.ggml.tokens": tokenList(32_768, ["<unk>", "<s>", "</s>"]),
+    },
+  });
+  const qwen72Split = await createModel(db, {
+    fingerprint: "fp-qwen2.5-72b-q4km",
+    displayName: "Qwen2.5 72B Instruct",
+    basename: "Qwen2.5",
+    sizeLabel: "72B",
+    architecture: "qwen2",
+    parameterCount: 72_706_203_648n,
+    fileType: "Q4_K_M",
+    contextLength: 32_768,
+    embeddingLength: 8192,
+    blockCount: 80,
+    headCount: 64,
+    headCountKv: 8,
+    vocabSize: 152_064,
+    tokenizerModel: "gpt2",
+    chatTemplate: CHATML_TEMPLATE,
+    totalBytes: 47_415_715_840n,
+    shardCount: 3,
+    tensorTypes: {
+      Q4_K: { count: 441, bytes: 38_000_000_000 },
+      Q6_K: { count: 81, bytes: 9_400_000_000 },
+      F32: { count: 441, bytes: 15_000_000 },
+    },
+    metadata: {
+      "general.architecture": "qwen2",
+      "general.name": "Qwen2.5 72B Instruct",
+      "general.file_type": 15,
+      "qwen2.context_length": 32_768,
+      "split.no": 0,
+      "split.count": 3,
+      "tokenizer.ggml.model": "gpt2",
+      "tokenizer.ggml.tokens": tokenList(152_064, ["!", '"', "#"]),
+      "tokenizer.chat_template": CHATML_TEMPLATE,
+    },
+    problems: ["missing shard 2 of 3 (qwen/Qwen2.5-72B-Instruct-Q4_K_M-00002-of-00003.gguf)"],
+  });
+  const qwen7 = await createModel(db, {
+    fingerprint: "fp-qwen2.5-7b-q4km",
+    displayName: "Qwen2.5 7B Instruct",
+    basename: "Qwen2.5",
+    sizeLabel: "7B",
+    architecture: "qwen2",
+    parameterCount: 7_615_616_512n,
+    fileType: "Q4_K_M",
+    contextLength: 32_768,
+    embeddingLength: 3584,
+    blockCount: 28,
+    headCount: 28,
+    headCountKv: 4,
+    vocabSize: 152_064,
+    tokenizerModel: "gpt2",
+    chatTemplate: CHATML_TEMPLATE,
+    license: "apache-2.0",
+    totalBytes: 4_683_073_536n,
+    tensorTypes: {
+      Q4_K: { count: 169, bytes: 3_900_000_000 },
+      Q6_K: { count: 29, bytes: 780_000_000 },
+      F32: { count: 141, bytes: 2_900_000 },
+    },
+    metadata: {
+      "general.architecture": "qwen2",
+      "general.name": "Qwen2.5 7B Instruct",
+      "general.file_type": 15,
+      "qwen2.context_length": 32_768,
+      "tokenizer.ggml.model": "gpt2",
+      "tokenizer.ggml.tokens": tokenList(152_064, ["!", '"', "#", "$"]),
+      "tokenizer.ggml.merges": tokenList(151_387, ["Ġ Ġ", "ĠĠ ĠĠ"]),
+      "tokenizer.chat_template": CHATML_TEMPLATE,
+    },
+  });
+  const phiMissing = await createModel(db, {
+    fingerprint: "fp-phi-3-mini-q4",
+    displayName: "Phi 3 Mini 4k Instruct",
+    architecture: "phi3",
+    parameterCount: 3_821_079_552n,
+    fileType: "Q4_0",
+    fileTypeSource: "dominant-tensor-type",
+    contextLength: 4096,
+    embeddingLength: 3072,
+    blockCount: 32,
+    headCount: 32,
+    headCountKv: 32,
+    vocabSize: 32_064,
+    tokenizerModel: "llama",
+    totalBytes: 2_176_177_920n,
+    tensorTypes: { Q4_0: { count: 128, bytes: 2_170_000_000 }, F32: { count: 67, bytes: 800_000 } },
+    metadata: { "general.architecture": "phi3", "phi3.context_length": 4096 },
+  });
+  const gemmaArchive = await createModel(db, {
+    fingerprint: "fp-gemma-2-2b-q6k",
+    displayName: "Gemma 2 2B It",
+    architecture: "gemma2",
+    parameterCount: 2_614_341_888n,
+    fileType: "Q6_K",
+    contextLength: 8192,
+    embeddingLength: 2304,
+    blockCount: 26,
+    headCount: 8,
+    headCountKv: 4,
+    vocabSize: 256_000,
+    tokenizerModel: "llama",
+    totalBytes: 2_151_393_024n,
+    tensorTypes: { Q6_K: { count: 183, bytes: 2_140_000_000 }, F32: { count: 105, bytes: 1_000_000 } },
+    metadata: { "general.architecture": "gemma2", "gemma2.context_length": 8192 },
+  });
+
+  // --- Files -----------------------------------------------------------------
+  await createFile(db, {
+    libraryId: nas.id,
+    relPath: "llama/Llama-3.2-1B-Instruct-F16.gguf",
+    sizeBytes: 2_479_595_200n,
+    modelId: llamaF16.id,
+  });
+  await createFile(db, {
+    libraryId: nas.id,
+    relPath: "mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf",
+    sizeBytes: 7_702_565_024n,
+    modelId: mistralQ8.id,
+  });
+  const splitGroup = "qwen/Qwen2.5-72B-Instruct-Q4_K_M";
+  for (const index of [0, 1, 2]) {
+    await createFile(db, {
+      libraryId: nas.id,
+      relPath: `${splitGroup}-0000${index + 1}-of-00003.gguf`,
+      sizeBytes: 15_805_238_613n,
+      modelId: qwen72Split.id,
+      shardIndex: index,
+      shardCount: 3,
+      splitGroup,
+      // The second shard was deleted on the NAS: the copy is incomplete.
+      missingSince: index === 1 ? minutesAgo(60 * 6) : null,
+    });
+  }
+  await createFile(db, {
+    libraryId: nas.id,
+    relPath: "qwen/qwen2.5-7b-instruct-q4_k_m.gguf",
+    sizeBytes: 4_683_073_536n,
+    modelId: qwen7.id,
+  });
+  const qwenBlobDigest = "5ee4f07cdb9beadbbb293e85803c569b01bd37ed059d2715faa7bb405f31caa6";
+  const qwenBlob = await createFile(db, {
+    libraryId: ollama.id,
+    relPath: `blobs/sha256-${qwenBlobDigest}`,
+    sizeBytes: 4_683_073_536n,
+    modelId: qwen7.id,
+    role: "ollama-blob",
+    blobDigest: qwenBlobDigest,
+  });
+  await createFile(db, {
+    libraryId: nas.id,
+    relPath: "old/Phi-3-mini-4k-instruct-q4.gguf",
+    sizeBytes: 2_176_177_920n,
+    modelId: phiMissing.id,
+    missingSince: minutesAgo(60 * 24 * 2),
+  });
+  await createFile(db, {
+    libraryId: archive.id,
+    relPath: "gemma/gemma-2-2b-it-Q6_K.gguf",
+    sizeBytes: 2_151_393_024n,
+    modelId: gemmaArchive.id,
+  });
+  // Problem files: a truncated download, a partial download, and a temp blob.
+  await createFile(db, {
+    libraryId: nas.id,
+    relPath: "broken/truncated-model.gguf",
+    sizeBytes: 1_048_600n,
+    state: "error",
+    stateReason: "unexpected end of file while reading tensor info 12 of 291",
+    errorOffset: 1_048_576n,
+  });
+  await createFile(db, {
+    libraryId: nas.id,
+    relPath: "downloads/DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf.part",
+    sizeBytes: 812n * BigInt(MiB),
+    state: "ignored",
+    role: "temp",
+    stateReason: "temporary or partial download name (.part)",
+  });
+  await createFile(db, {
+    libraryId: ollama.id,
+    relPath: "blobs/sha256-3f2a9c0e1d-partial",
+    sizeBytes: 200n * BigInt(MiB),
+    state: "ignored",
+    role: "temp",
+    stateReason: "Ollama partial download",
+  });
+
+  // --- Ollama tags -----------------------------------------------------------
+  const layers = (extra: Array<{ mediaType: string; size: number; present?: boolean }>) =>
+    JSON.stringify([
+      { mediaType: "application/vnd.ollama.image.model", digest: `sha256:${qwenBlobDigest}`, size: 4_683_073_536, present: true },
+      ...extra.map((layer, i) => ({
+        mediaType: layer.mediaType,
+        digest: `sha256:${(i + 1).toString().repeat(64)}`,
+        size: layer.size,
+        present: layer.present ?? true,
+      })),
+    ]);
+  await db.ollamaTag.create({
+    data: {
+      libraryId: ollama.id,
+      host: "registry.ollama.ai",
+      namespace: "library",
+      model: "qwen2.5",
+      tag: "7b-instruct",
+      manifestRelPath: "manifests/registry.ollama.ai/library/qwen2.5/7b-instruct",
+      manifestDigest: "845dbda0ea48ed749caafd9e6037047aa19acfcfd82e704d7ca97d631a0b697e",
+      manifestSize: 856,
+      manifestMtimeMs: minutesAgo(60 * 24 * 8).getTime(),
+      totalSize: 4_683_087_332n,
+      modelLayerDigest: `sha256:${qwenBlobDigest}`,
+      modelFileId: qwenBlob.id,
+      modelId: qwen7.id,
+      template: "{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}",
+      system: "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.",
+      paramsJson: JSON.stringify({ stop: ["<|im_start|>", "<|im_end|>"] }),
+      license: "Apache License 2.0",
+      layersJson: layers([
+        { mediaType: "application/vnd.ollama.image.system", size: 68 },
+        { mediaType: "application/vnd.ollama.image.template", size: 1482 },
+        { mediaType: "application/vnd.ollama.image.license", size: 11_343 },
+        { mediaType: "application/vnd.ollama.image.params", size: 148 },
+      ]),
+    },
+  });
+  await db.ollamaTag.create({
+    data: {
+      libraryId: ollama.id,
+      host: "nas.lan:5000",
+      namespace: "team",
+      model: "qwen-coder",
+      tag: "latest",
+      manifestRelPath: "manifests/nas.lan:5000/team/qwen-coder/latest",
+      manifestDigest: "1d0a7e5c3b9f8a6e4d2c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e",
+      manifestSize: 612,
+      manifestMtimeMs: minutesAgo(60 * 24 * 3).getTime(),
+      totalSize: 4_683_100_000n,
+      modelLayerDigest: `sha256:${qwenBlobDigest}`,
+      modelFileId: qwenBlob.id,
+      modelId: qwen7.id,
+      template: null,
+      system: null,
+      paramsJson: null,
+      license: null,
+      layersJson: layers([{ mediaType: "application/vnd.ollama.image.projector", size: 600 * MiB, present: false }]),
+      problemsJson: JSON.stringify(["projector layer sha256:1111… is not in blobs/"]),
+    },
+  });
+
+  // --- Scan runs -------------------------------------------------------------
+  await db.scanRun.create({
+    data: {
+      libraryId: nas.id,
+      trigger: "startup",
+      status: "ok",
+      phase: "done",
+      startedAt: minutesAgo(60 * 24),
+      finishedAt: minutesAgo(60 * 24 - 2),
+      filesSeen: 8,
+      added: 8,
+    },
+  });
+  const nasLast = await db.scanRun.create({
+    data: {
+      libraryId: nas.id,
+      trigger: "schedule",
+      status: "ok",
+      phase: "done",
+      startedAt: new Date(minutesAgo(10).getTime() - 42_500),
+      finishedAt: minutesAgo(10),
+      filesSeen: 9,
+      added: 1,
+      changed: 1,
+      unchanged: 5,
+      missing: 1,
+      returned: 0,
+      ignored: 1,
+      settling: 0,
+      errors: 1,
+      bytesRead: 38_797_312n,
+    },
+  });
+  await db.scanRun.create({
+    data: {
+      libraryId: ollama.id,
+      trigger: "startup",
+      status: "ok",
+      phase: "done",
+      startedAt: new Date(minutesAgo(12).getTime() - 3_100),
+      finishedAt: minutesAgo(12),
+      filesSeen: 4,
+      added: 2,
+      unchanged: 1,
+      ignored: 1,
+      bytesRead: 9_437_184n,
+    },
+  });
+  await db.scanRun.create({
+    data: {
+      libraryId: archive.id,
+      trigger: "startup",
+      status: "ok",
+      phase: "done",
+      startedAt: minutesAgo(60 * 24 * 2),
+      finishedAt: minutesAgo(60 * 24 * 2 - 1),
+      filesSeen: 1,
+      added: 1,
+    },
+  });
+  const archiveLast = await db.scanRun.create({
+    data: {
+      libraryId: archive.id,
+      trigger: "schedule",
+      status: "unavailable",
+      phase: "done",
+      message:
+        "the root is empty but the catalogue knows 1 file(s) there: treating it as an unmounted or unreachable share, nothing marked missing",
+      startedAt: new Date(minutesAgo(3).getTime() - 800),
+      finishedAt: minutesAgo(3),
+    },
+  });
+
+  return {
+    libraries: { nas: nas.id, ollama: ollama.id, archive: archive.id },
+    models: {
+      llamaF16: llamaF16.id,
+      mistralQ8: mistralQ8.id,
+      qwen72Split: qwen72Split.id,
+      qwen7: qwen7.id,
+      phiMissing: phiMissing.id,
+      gemmaArchive: gemmaArchive.id,
+    },
+    scanRuns: { nasLast: nasLast.id, archiveLast: archiveLast.id },
+  };
+}

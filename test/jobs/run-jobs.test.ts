@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineJob, type JobDefinition } from "../../lib/jobs/define-job.ts";
+import { backoffMs, claimNextJob, reclaimExpiredLeases, runJobs } from "../../lib/jobs/run-jobs.ts";
+import { AppError } from "../../lib/errors.ts";
+import { createTempDb, type TempDb } from "../helpers/temp-db.ts";
+
+let temp: TempDb;
+beforeEach(async () => {
+  temp = await createTempDb();
+});
+afterEach(async () => {
+  await temp.cleanup();
+});
+
+async function insertJob(name: string, payload: unknown, extra: { priority?: number; maxAttempts?: number } = {}) {
+  return temp.db.job.create({ data: { name, payloadJson: JSON.stringify(payload), ...extra } });
+}
+
+/** What a worker killed with -9 leaves behind: a lease nobody renews. */
+async function expireLease(id: number) {
+  await temp.db.job.update({ where: { id }, data: { leaseExpiresAt: new Date(Date.now() - 1_000) } });
+}
+
+async function runUntil(jobs: JobDefinition[], done: () => Promise<boolean>, timeoutMs = 10_000) {
+  const controller = new AbortController();
+  const loop = runJobs({ db: temp.db, jobs, signal: controller.signal, pollMs: 20, leaseMs: 3_000 });
+  const started = Date.now();
+  while (!(await done())) {
+    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting for jobs");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  controller.abort();
+  await loop;
+}
+
+describe("job runner", () => {
+  it("runs a queued job and records its result once", async () => {
+    const job = defineJob({ name: "test.echo", schema: z.object({ n: z.number() }), run: async (_ctx, p) => ({ doubled: p.n * 2 }) });
+    const row = await insertJob("test.echo", { n: 21 });
+    await runUntil([job as unknown as JobDefinition], async () => (await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).state === "succeeded");
+    const done = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+    expect(JSON.parse(done.resultJson!)).toEqual({ doubled: 42 });
+    expect(done.attempts).toBe(1);
+    expect(done.leaseOwner).toBeNull();
+  });
+
+  it("fails a non-retryable AppError at once", async () => {
+    const job = defineJob({
+      name: "test.broken",
+      schema: z.object({}),
+      run: async () => {
+        throw new AppError("corrupt-file", "bad magic at byte 0");
+      },
+    });
+    const row = await insertJob("test.broken", {});
+    await runUntil([job as unknown as JobDefinition], async () => (await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).state === "failed");
+    const failed = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+    expect(failed.attempts).toBe(1);
+    expect(failed.lastError).toContain("bad magic");
+  });
+
+  it("re-queues a retryable error with backoff", async () => {
+    const job = defineJob({
+      name: "test.flaky",
+      schema: z.object({}),
+      run: async () => {
+        throw new Error("EIO");
+      },
+    });
+    const row = await insertJob("test.flaky", {});
+    await runUntil([job as unknown as JobDefinition], async () => {
+      const current = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+      return current.state === "queued" && current.attempts === 1;
+    });
+    const queued = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+    expect(queued.runAfter.getTime()).toBeGreaterThan(Date.now() + backoffMs(1) - 2_000);
+    expect(queued.lastError).toBe("EIO");
+  });
+
+  it("claims higher-priority jobs first", async () => {
+    await insertJob("test.echo", { n: 1 }, { priority: 0 });
+    const urgent = await insertJob("test.echo", { n: 2 }, { priority: 10 });
+    const claimed = await claimNextJob(temp.db, ["test.echo"], "w1", 60_000);
+    expect(claimed?.id).toBe(urgent.id);
+  });
+
+  it("lets only one of two workers claim the same job", async () => {
+    await insertJob("test.echo", { n: 1 });
+    const [a, b] = await Promise.all([
+      claimNextJob(temp.db, ["test.echo"], "w1", 60_000),
+      claimNextJob(temp.db, ["test.echo"], "w2", 60_000),
+    ]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+  });
+
+  it("re-queues a job whose worker stopped renewing its lease", async () => {
+    const row = await insertJob("test.echo", { n: 1 });
+    await claimNextJob(temp.db, ["test.echo"], "dead-worker", 1_000);
+    await expireLease(row.id);
+    expect(await reclaimExpiredLeases(temp.db)).toBe(1);
+    const again = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+    expect(again.state).toBe("queued");
+    expect(again.lastError).toContain("dead-worker");
+  });
+
+  it("fails a reclaimed job that is out of attempts", async () => {
+    const row = await insertJob("test.echo", { n: 1 }, { maxAttempts: 1 });
+    await claimNextJob(temp.db, ["test.echo"], "dead-worker", 1_000);
+    await expireLease(row.id);
+    await reclaimExpiredLeases(temp.db);
+    expect((await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).state).toBe("failed");
+  });
+});
