@@ -12,6 +12,7 @@ import { log } from "../log.ts";
 import { findMountForPath, isNetworkFsType, parseMountInfo, watchLibrary } from "../nfs/index.ts";
 import { ensureDemoLibrary } from "../demo/ensure-demo-library.ts";
 import type { ScanTrigger } from "./scan-library-job.ts";
+import { closeInterruptedScanRuns } from "./scan-library.ts";
 import { syncConfiguredLibraries } from "./sync-configured-libraries.ts";
 
 /** Watcher events arrive in bursts (one per write); one scan per quiet period. */
@@ -28,6 +29,8 @@ export async function runIndexer(db: Db, config: AppConfig, signal: AbortSignal)
     log.info("no library configured: generated the demo library", { roots });
   }
   await syncConfiguredLibraries(db, roots);
+  // This is the only indexer process: any scan still "running" died with its predecessor.
+  await closeInterruptedScanRuns(db);
   await enqueueScans(db, "startup");
 
   const watchers = new Map<number, { close(): Promise<void> }>();

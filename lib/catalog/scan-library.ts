@@ -50,22 +50,12 @@ export interface ScanOptions {
   walkFs?: WalkFs;
 }
 
-export interface ScanSummary {
+export interface ScanSummary extends ScanCounters {
   scanRunId: number;
   libraryId: number;
   status: "ok" | "unavailable" | "skipped";
   reason: string | null;
   kind: string;
-  filesSeen: number;
-  added: number;
-  changed: number;
-  unchanged: number;
-  missing: number;
-  returned: number;
-  ignored: number;
-  settling: number;
-  errors: number;
-  bytesRead: number;
   durationMs: number;
 }
 
@@ -88,7 +78,8 @@ function defaultSettings(): ScanSettings {
   };
 }
 
-interface Counters {
+/** What a scan counted; also the columns of its ScanRun row. */
+export interface ScanCounters {
   filesSeen: number;
   added: number;
   changed: number;
@@ -101,13 +92,37 @@ interface Counters {
   bytesRead: number;
 }
 
+/** Scans of one library never overlap within a process (they would race on
+ * the same rows); a second request waits for the first. */
+const libraryLocks = new Map<number, Promise<unknown>>();
+
 export async function scanLibrary(db: Db, payload: ScanLibraryPayload, options: ScanOptions = {}): Promise<ScanSummary> {
+  const previous = libraryLocks.get(payload.libraryId) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(() => scanLibraryUnlocked(db, payload, options));
+  libraryLocks.set(payload.libraryId, current);
+  try {
+    return await current;
+  } finally {
+    if (libraryLocks.get(payload.libraryId) === current) libraryLocks.delete(payload.libraryId);
+  }
+}
+
+/** Scan runs left "running" by a worker that died are closed as interrupted. */
+export async function closeInterruptedScanRuns(db: Db): Promise<number> {
+  const result = await db.scanRun.updateMany({
+    where: { status: "running" },
+    data: { status: "failed", phase: "done", message: "interrupted: the worker stopped during this scan", finishedAt: new Date() },
+  });
+  return result.count;
+}
+
+async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options: ScanOptions): Promise<ScanSummary> {
   const settings = { ...defaultSettings(), ...options.settings };
   const library = await db.library.findUnique({ where: { id: payload.libraryId } });
   if (!library) throw new AppError("not-found", `library ${payload.libraryId} not found`);
   const started = Date.now();
   const run = await db.scanRun.create({ data: { libraryId: library.id, trigger: payload.trigger, phase: "checking" } });
-  const counters: Counters = {
+  const counters: ScanCounters = {
     filesSeen: 0, added: 0, changed: 0, unchanged: 0, missing: 0, returned: 0, ignored: 0, settling: 0, errors: 0, bytesRead: 0,
   };
   const finish = async (status: ScanSummary["status"], reason: string | null, kind: string): Promise<ScanSummary> => {
