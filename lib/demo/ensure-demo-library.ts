@@ -27,6 +27,7 @@ export function buildDemoFiles(): DemoFile[] {
   const llamaF16 = buildTinyModel({ architecture: "llama", fileType: "F16", name: "TinyLlama Chat", seed: 1, tokenizer: "llama" });
   const llamaQ8 = buildTinyModel({ architecture: "llama", fileType: "Q8_0", name: "TinyLlama Chat", seed: 1, tokenizer: "llama" });
   const qwenQ4 = buildTinyModel({ architecture: "qwen2", fileType: "Q4_0", name: "TinyQwen Instruct", seed: 2, tokenizer: "gpt2", license: "apache-2.0" });
+  const gemmaQ8 = buildTinyModel({ architecture: "gemma2", fileType: "Q8_0", name: "TinyGemma 2", seed: 4, tokenizer: "llama", license: "gemma" });
   const baseF32 = buildTinyModel({ architecture: "llama", fileType: "F32", name: "TinyLlama Base", seed: 3, tokenizer: "llama" });
   const shards = splitGguf(baseF32, 3);
 
@@ -34,6 +35,7 @@ export function buildDemoFiles(): DemoFile[] {
     { relPath: "gguf/llama/TinyLlama-Chat-F16.gguf", bytes: llamaF16 },
     { relPath: "gguf/llama/TinyLlama-Chat-Q8_0.gguf", bytes: llamaQ8 },
     { relPath: "gguf/qwen/TinyQwen-Instruct-Q4_0.gguf", bytes: qwenQ4 },
+    { relPath: "gguf/gemma/TinyGemma-2-Q8_0.gguf", bytes: gemmaQ8 },
     ...shards.map((bytes, i) => ({
       relPath: `gguf/split/TinyLlama-Base-F32-${String(i + 1).padStart(5, "0")}-of-${String(shards.length).padStart(5, "0")}.gguf`,
       bytes,

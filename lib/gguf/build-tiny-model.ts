@@ -123,7 +123,7 @@ export function buildTinyModel(options: TinyModelOptions = {}): Uint8Array {
           f32("gemma2.final_logit_softcapping", 30),
         ]
       : []),
-    ...(tokenizer === "llama" ? spmTokenizer(hp.vocab, architecture === "phi3" ? PHI3_SPECIAL_TOKENS : []) : bpeTokenizer(hp.vocab, architecture === "qwen2" ? "qwen2" : "default")),
+    ...(tokenizer === "llama" ? spmTokenizer(hp.vocab, architecture === "phi3" || /phi-?3/i.test(name) ? PHI3_SPECIAL_TOKENS : []) : bpeTokenizer(hp.vocab, architecture === "qwen2" ? "qwen2" : "default")),
     ...(options.chatTemplate === null ? [] : [str("tokenizer.chat_template", options.chatTemplate ?? CHATML_TEMPLATE)]),
     ...(options.extraMetadata ?? []),
   ];
@@ -173,7 +173,8 @@ const TOKEN_UNKNOWN = 2;
 const TOKEN_CONTROL = 3;
 const TOKEN_BYTE = 6;
 
-// llama.cpp looks these up by name when general.name mentions phi3 (llama-vocab.cpp).
+// llama.cpp looks these up (and fails to load without them) when general.name
+// contains "phi3" or "phi-3" (llama-vocab.cpp).
 const PHI3_SPECIAL_TOKENS = ["<|endoftext|>", "<|assistant|>", "<|end|>", "<|user|>", "<|system|>"];
 
 /** SentencePiece vocabulary: <unk>, <s>, </s>, 256 byte tokens, control tokens, then ▁-prefixed pieces. */

@@ -214,12 +214,12 @@ function resolveLimits(options: ReadGgufHeaderOptions, size: number): GgufLimits
 }
 
 function* parseHeader(cursor: HeaderCursor, limits: GgufLimits): Reads<GgufHeader> {
-  yield* cursor.ensure(8, "magic and version");
+  yield* cursor.ensure(4, "magic");
   const magic = cursor.bytes(4);
   if (!GGUF_MAGIC.every((byte, i) => magic[i] === byte)) {
     throw cursor.corrupt(`not a GGUF file (magic ${hex(magic)}, expected 47 47 55 46)`, 0);
   }
-  const version = cursor.u32();
+  const version = yield* cursor.readU32("version");
   if (version === 0) throw cursor.corrupt("invalid GGUF version 0", 4);
   if ((version & 0xffff) === 0) {
     // A big-endian file's version 3 reads as 0x03000000 here; llama.cpp reports it the same way.
@@ -541,7 +541,10 @@ class ValueReader {
     const length = yield* cursor.readU64(`${what} length`);
     if (length > BigInt(maxLength)) throw cursor.corrupt(`${what} length ${length} exceeds the ${maxLength}-byte limit`, offset);
     const n = Number(length);
-    if (n > cursor.remaining()) throw cursor.corrupt(`${what} length ${n} runs past the end of the file`, offset);
+    if (n > cursor.remaining()) {
+      const end = cursor.pos + n > cursor.fileSize ? "the end of the file" : `the ${this.limits.maxHeaderBytes}-byte header limit`;
+      throw cursor.corrupt(`${what} length ${n} runs past ${end}`, offset);
+    }
     if (cursor.available() < n) yield* cursor.ensure(n, what);
     const bytes = cursor.bytes(n);
     try {

@@ -42,7 +42,7 @@ async function until<T>(probe: () => Promise<T | undefined | null | false>, time
 describe("indexer", () => {
   it("generates and indexes the demo library when no library is configured", async () => {
     running = runIndexer(temp.db, config({ MODELSHELF_WATCH: "off" }), controller.signal);
-    await until(async () => (await temp.db.ollamaTag.count()) === 1 && (await temp.db.model.count()) === 4);
+    await until(async () => (await temp.db.ollamaTag.count()) === 1 && (await temp.db.model.count()) === 5);
     const libraries = await temp.db.library.findMany({ orderBy: { path: "asc" } });
     expect(libraries.map((l) => [path.relative(temp.dir, l.path), l.kind, l.status])).toEqual([
       ["data/demo-library/gguf", "gguf-dir", "ok"],

@@ -50,15 +50,16 @@ describe("scanning a folder of GGUF files", () => {
     expect(summary.kind).toBe("gguf-dir");
     const models = await temp.db.model.findMany({ include: { files: true }, orderBy: { displayName: "asc" } });
     expect(models.map((m) => [m.displayName, m.architecture, m.fileType, m.files.length])).toEqual([
+      ["TinyGemma 2", "gemma2", "Q8_0", 1],
       ["TinyLlama Base", "llama", "F32", 3],
       ["TinyLlama Chat", "llama", "F16", 1],
       ["TinyLlama Chat", "llama", "Q8_0", 1],
       ["TinyQwen Instruct", "qwen2", "Q4_0", 1],
     ]);
-    const split = models[0]!;
+    const split = models[1]!;
     expect(split.shardCount).toBe(3);
     expect(JSON.parse(split.problemsJson)).toEqual([]);
-    expect(Number(split.parameterCount)).toBe(Number(models[1]!.parameterCount));
+    expect(Number(split.parameterCount)).toBe(Number(models[2]!.parameterCount));
   });
 
   it("reports a missing shard of a split model", async () => {
@@ -76,7 +77,7 @@ describe("scanning a folder of GGUF files", () => {
     const first = await scan(library.id);
     expect(first.bytesRead).toBeGreaterThan(0);
     const second = await scan(library.id);
-    expect(second).toMatchObject({ added: 0, changed: 0, unchanged: 6, missing: 0, bytesRead: 0 });
+    expect(second).toMatchObject({ added: 0, changed: 0, unchanged: 7, missing: 0, bytesRead: 0 });
   });
 
   it("re-reads a file whose content changed and updates its model", async () => {
@@ -230,7 +231,7 @@ describe("scanning an Ollama store", () => {
     // Same bytes in two places: one model, two locations.
     expect(tag.modelRef?.displayName).toBe("TinyQwen Instruct");
     expect(tag.modelRef?.files.map((f) => f.role).sort()).toEqual(["gguf", "ollama-blob"]);
-    expect(await temp.db.model.count()).toBe(4);
+    expect(await temp.db.model.count()).toBe(5);
   });
 
   it("reports a tag whose model blob is missing from the store", async () => {

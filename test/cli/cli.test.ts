@@ -99,6 +99,7 @@ describe("modelshelf scan and models", () => {
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(out.models.map((m: { name: string; fileType: string }) => `${m.name} ${m.fileType}`).sort()).toEqual([
+      "TinyGemma 2 Q8_0",
       "TinyLlama Base F32",
       "TinyLlama Chat F16",
       "TinyLlama Chat Q8_0",

@@ -242,3 +242,24 @@ describe("readGgufHeader", () => {
     expect(Array.from(header.metadata.values(), (e) => e.value)).toEqual([0, 127, 2n ** 64n - 1n, -(2n ** 63n), -0.25, false, ""]);
   });
 });
+
+describe("readGgufHeader memory bounds", () => {
+  it("stops materialising array items once the per-file budget is spent, keeping lengths", async () => {
+    const short = (n: number): GgufKv["value"] => ({ elementType: T.UINT16, items: Array.from({ length: n }, (_, i) => i) });
+    const bytes = writeGguf({
+      metadata: [
+        { key: "first", type: T.ARRAY, value: short(6) },
+        { key: "second", type: T.ARRAY, value: short(6) },
+        { key: "third", type: T.ARRAY, value: short(6) },
+      ],
+      tensors: [],
+    });
+    const header = await read(bytes, { maxInlineArrayItems: 10 });
+    expect(["first", "second", "third"].map((key) => [array(header, key).head.length, array(header, key).length])).toEqual([
+      [6, 6],
+      [4, 6],
+      [0, 6],
+    ]);
+    expect(array(header, "second").truncated).toBe(true);
+  });
+});
