@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { describeDatabaseLocation } from "../lib/catalog/database-location.ts";
 import { listUnavailableLibraries } from "../lib/catalog/queries.ts";
 import { getDb } from "../lib/db/client.ts";
+import { HydrationMarker } from "./_components/hydration-marker.tsx";
 import { NavLink } from "./_components/nav-link.tsx";
 import "./globals.css";
 
@@ -47,10 +48,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <strong className="font-semibold">
                 {unavailable.length === 1 ? "1 library is unavailable" : `${unavailable.length} libraries are unavailable`}
               </strong>
-              {" — its models are shown from the last good scan. "}
+              {unavailable.length === 1 ? " — its models are" : " — their models are"} shown as of the last good scan.
               <ul className="mt-0.5 space-y-0.5">
                 {unavailable.map((library) => (
-                  <li key={library.id} className="truncate">
+                  <li key={library.id}>
                     <Link href={`/libraries#library-${library.id}`} className="font-mono text-[12px] underline">
                       {library.label ? `${library.label} (${library.path})` : library.path}
                     </Link>
@@ -62,6 +63,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           </div>
         ) : null}
         <main className="mx-auto max-w-[1600px] px-4 py-4">{children}</main>
+        <HydrationMarker />
       </body>
     </html>
   );

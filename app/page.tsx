@@ -83,6 +83,12 @@ function SortHeader({
   const current = params.sort === sort;
   const dir = current ? (params.dir === "asc" ? "desc" : "asc") : defaultDir[sort];
   const href = listHref(params, { sort: sort === "name" && dir === "asc" ? undefined : sort, dir: dir === "asc" ? undefined : dir, page: undefined });
+  // The arrow sits on the inner side so right-aligned labels line up with their numbers.
+  const arrow = (
+    <span aria-hidden className={`inline-block w-2 ${align === "right" ? "mr-0.5" : "ml-0.5"}`}>
+      {current ? (params.dir === "asc" ? "▲" : "▼") : ""}
+    </span>
+  );
   return (
     <th
       scope="col"
@@ -90,10 +96,9 @@ function SortHeader({
       className={align === "right" ? "text-right" : undefined}
     >
       <Link href={href} className={`hover:text-neutral-900 ${current ? "text-neutral-900" : ""}`} data-sort={sort}>
+        {align === "right" ? arrow : null}
         {children}
-        <span aria-hidden className="ml-0.5 inline-block w-2">
-          {current ? (params.dir === "asc" ? "▲" : "▼") : ""}
-        </span>
+        {align === "right" ? null : arrow}
       </Link>
     </th>
   );
@@ -148,6 +153,11 @@ function Locations({ row }: { row: ModelListRow }) {
           ) : (
             <span className="truncate font-mono text-[12px]" title={location.relPath}>
               {location.relPath}
+            </span>
+          )}
+          {location.libraryAvailable ? null : (
+            <span className="shrink-0" title="The library is unavailable: this is the state of its last good scan">
+              <Badge tone="red">offline</Badge>
             </span>
           )}
           {location.shardCount > 1 ? (
@@ -223,7 +233,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
           name="q"
           type="search"
           defaultValue={params.q ?? ""}
-          placeholder="Search name, architecture, file, Ollama tag…"
+          placeholder="Search models, files, Ollama tags…  ( / )"
           aria-label="Search models"
           autoComplete="off"
           className="input w-80"
@@ -249,9 +259,9 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
           </select>
         </label>
         <span className="flex items-center gap-1 text-neutral-500">
-          <input name="minGib" type="number" min={0} step="any" inputMode="decimal" defaultValue={gibValue(params.minBytes)} placeholder="min" aria-label="Minimum size in GiB" className="input w-16" />
+          <input name="minGib" type="number" min={0} step="any" inputMode="decimal" defaultValue={gibValue(params.minBytes)} placeholder="min" aria-label="Minimum size in GiB" className="input w-20" />
           –
-          <input name="maxGib" type="number" min={0} step="any" inputMode="decimal" defaultValue={gibValue(params.maxBytes)} placeholder="max" aria-label="Maximum size in GiB" className="input w-16" />
+          <input name="maxGib" type="number" min={0} step="any" inputMode="decimal" defaultValue={gibValue(params.maxBytes)} placeholder="max" aria-label="Maximum size in GiB" className="input w-20" />
           GiB
         </span>
         {params.sort !== "name" ? <input type="hidden" name="sort" value={params.sort} /> : null}
@@ -276,7 +286,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
       </Form>
 
       {ignored.length > 0 ? (
-        <p className="text-amber-800" role="status">
+        <p className="text-amber-800" role="status" data-testid="ignored-params">
           Ignored invalid parameter{ignored.length === 1 ? "" : "s"}: {ignored.map((i) => `${i.param} (${i.message})`).join("; ")}
         </p>
       ) : null}
@@ -307,7 +317,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
                   data-model-id={row.id}
                   className="hover:bg-neutral-50 data-[active=true]:bg-sky-50 data-[active=true]:shadow-[inset_2px_0_0_var(--color-sky-600)]"
                 >
-                  <td className="max-w-72">
+                  <td className="max-w-72 min-w-56">
                     <Link href={`/models/${row.id}`} className="font-medium text-neutral-900 hover:text-sky-700 hover:underline" data-testid="model-name">
                       {row.displayName}
                     </Link>
@@ -340,9 +350,9 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
       </div>
 
       <div className="flex flex-wrap items-center justify-between gap-2 text-neutral-600">
-        <p>
-          {list.total > 0 ? `${formatCount(first)}–${formatCount(last)} of ${formatCount(list.total)}` : null}
-          <span className="ml-4 hidden text-[11px] text-neutral-500 sm:inline">
+        <p className="flex items-baseline gap-4">
+          {list.total > 0 ? <span>{`${formatCount(first)}–${formatCount(last)} of ${formatCount(list.total)}`}</span> : null}
+          <span className="hidden text-[11px] text-neutral-500 sm:inline">
             <span className="kbd">/</span> search · <span className="kbd">j</span>/<span className="kbd">k</span> move ·{" "}
             <span className="kbd">Enter</span> open · <span className="kbd">n</span>/<span className="kbd">p</span> page
           </span>

@@ -73,6 +73,11 @@ function MountPanel({ library }: { library: LibrarySummary }) {
         <Row label="Source">
           <span className="font-mono text-[12px]">{mount.source ?? "–"}</span>
         </Row>
+        {mount.serverAddress ? (
+          <Row label="Server">
+            <span className="font-mono text-[12px]">{mount.serverAddress}</span>
+          </Row>
+        ) : null}
         <Row label="Filesystem">
           {mount.fsType ?? "–"}
           {mount.nfsVersion ? ` · NFS v${mount.nfsVersion}` : ""}
@@ -119,7 +124,7 @@ function Stat({ label, value, tone }: { label: string; value: number; tone?: str
   );
 }
 
-function LastScanPanel({ scan, now }: { scan: ScanRunSummary | null; now: number }) {
+function LastScanPanel({ scan, now, statusReason }: { scan: ScanRunSummary | null; now: number; statusReason: string | null }) {
   if (!scan) {
     return (
       <Panel title="Last scan" testId="last-scan">
@@ -139,7 +144,8 @@ function LastScanPanel({ scan, now }: { scan: ScanRunSummary | null; now: number
             {scan.trigger} · took {formatDuration(scan.durationMs)} · {formatBytes(scan.bytesRead)} read
           </span>
         </Row>
-        {scan.message ? (
+        {/* An unavailable root already shows this text prominently above. */}
+        {scan.message && scan.message !== statusReason ? (
           <Row label="Message">
             <span className="text-neutral-700">{scan.message}</span>
           </Row>
@@ -297,7 +303,7 @@ function LibraryCard({ library, now }: { library: LibrarySummary; now: number })
 
       <div className="grid gap-4 p-3 md:grid-cols-3">
         <MountPanel library={library} />
-        <LastScanPanel scan={library.lastScan} now={now} />
+        <LastScanPanel scan={library.lastScan} now={now} statusReason={library.statusReason} />
         <FilesPanel library={library} />
       </div>
       <ProblemFiles library={library} />

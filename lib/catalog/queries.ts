@@ -130,6 +130,8 @@ export interface ModelLocation {
   libraryId: number;
   libraryPath: string;
   libraryLabel: string | null;
+  /** False while the library root is unavailable (the location is as of its last good scan). */
+  libraryAvailable: boolean;
   /** The file, or the first shard of a split model. */
   relPath: string;
   role: string;
@@ -291,7 +293,7 @@ interface LocatableFile {
   shardIndex: number | null;
   splitGroup: string | null;
   missingSince: Date | null;
-  library: { path: string; label: string | null };
+  library: { path: string; label: string | null; status: string };
 }
 
 interface LocatableTag extends TagNameParts {
@@ -332,6 +334,7 @@ function buildLocations(files: readonly LocatableFile[], tags: readonly Locatabl
       libraryId: first.libraryId,
       libraryPath: first.library.path,
       libraryLabel: first.library.label,
+      libraryAvailable: first.library.status !== "unavailable",
       relPath: first.relPath,
       role: first.role,
       shardCount,
@@ -363,7 +366,7 @@ const locatableFileSelect = {
   shardIndex: true,
   splitGroup: true,
   missingSince: true,
-  library: { select: { path: true, label: true } },
+  library: { select: { path: true, label: true, status: true } },
 } as const;
 
 const locatableTagSelect = {
@@ -569,6 +572,7 @@ export interface ModelTagDetail {
   tag: string;
   libraryId: number;
   libraryPath: string;
+  libraryLabel: string | null;
   manifestDigest: string;
   totalSize: number;
   template: string | null;
@@ -647,7 +651,7 @@ export async function getModel(db: Db, id: number): Promise<ModelDetail | null> 
     where: { id },
     include: {
       files: { include: { library: { select: { path: true, label: true, status: true } } } },
-      tags: { include: { library: { select: { path: true } } } },
+      tags: { include: { library: { select: { path: true, label: true } } } },
     },
   });
   if (!model) return null;
@@ -733,6 +737,7 @@ export async function getModel(db: Db, id: number): Promise<ModelDetail | null> 
         tag: t.tag,
         libraryId: t.libraryId,
         libraryPath: t.library.path,
+        libraryLabel: t.library.label,
         manifestDigest: t.manifestDigest,
         totalSize: Number(t.totalSize),
         template: t.template,
@@ -764,6 +769,8 @@ export interface MountDetails {
   /** Attribute-cache lifetime in seconds (actimeo), or the acregmin–acregmax range when only those are set. */
   attributeCache: string | null;
   noac: boolean;
+  /** NFS/CIFS server address as the kernel resolved it (addr=). */
+  serverAddress: string | null;
   /** Other options that were set (proto, timeo, nconnect, …) as "key=value". */
   otherOptions: string[];
   warnings: string[];
@@ -772,7 +779,18 @@ export interface MountDetails {
 
 const looseNumber = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
 /** Options shown in their own columns; every other non-null option is listed as "key=value". */
-const DEDICATED_MOUNT_OPTIONS = new Set(["readOnly", "failureMode", "vers", "rsize", "wsize", "actimeo", "acregmin", "acregmax", "noac"]);
+const DEDICATED_MOUNT_OPTIONS = new Set([
+  "readOnly",
+  "failureMode",
+  "vers",
+  "rsize",
+  "wsize",
+  "actimeo",
+  "acregmin",
+  "acregmax",
+  "noac",
+  "serverAddress",
+]);
 
 /**
  * The worker stores lib/nfs MountReport as JSON. It is read loosely (unknown
@@ -833,6 +851,7 @@ export function parseMountDetails(json: string | null | undefined): MountDetails
     wsize: num(options, "wsize"),
     attributeCache,
     noac: options.noac === true,
+    serverAddress: text(options, "serverAddress"),
     otherOptions,
     warnings: Array.isArray(record.warnings) ? record.warnings.map((w) => (typeof w === "string" ? w : JSON.stringify(w))) : [],
     statfs,

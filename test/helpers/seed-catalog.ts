@@ -5,9 +5,9 @@ import type { Db } from "../../lib/db/client.ts";
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
-/** Fixed clock so dates and durations in assertions are stable. */
-export const SEED_NOW = new Date("2026-11-20T12:00:00.000Z");
-const minutesAgo = (m: number) => new Date(SEED_NOW.getTime() - m * 60_000);
+/** Dates are relative to seeding time so ages read naturally ("10 min ago"); tests assert durations, not dates. */
+const seededAt = Date.now();
+const minutesAgo = (m: number) => new Date(seededAt - m * 60_000);
 
 const CHATML_TEMPLATE =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";

@@ -221,7 +221,7 @@ function TagsTable({ tags }: { tags: ModelTagDetail[] }) {
                   </div>
                 ))}
               </td>
-              <td className="whitespace-nowrap">{tag.libraryPath}</td>
+              <td className="whitespace-nowrap" title={tag.libraryPath}>{tag.libraryLabel ?? tag.libraryPath}</td>
               <td className="font-mono text-[12px]" title={tag.manifestDigest}>
                 {shortDigest(tag.manifestDigest)}
               </td>
@@ -282,7 +282,7 @@ function TensorSummary({ model }: { model: ModelDetail }) {
                   <div className="h-2.5 flex-1 overflow-hidden rounded-sm bg-neutral-100" role="img" aria-label={`${share.toFixed(1)} %`}>
                     <div className="h-full bg-sky-600" style={{ width: `${Math.max(share, share > 0 ? 0.5 : 0)}%` }} />
                   </div>
-                  <span className="w-12 text-right text-neutral-600">{share < 0.1 && share > 0 ? "<0.1" : share.toFixed(1)} %</span>
+                  <span className="w-14 text-right whitespace-nowrap text-neutral-600">{share < 0.1 && share > 0 ? "<0.1" : share.toFixed(1)} %</span>
                 </div>
               </td>
             </tr>
