@@ -19,7 +19,7 @@ export async function describeDatabaseLocation(
 ): Promise<DatabaseLocation> {
   let text: string;
   try {
-    text = await readFile(mountInfoPath, "utf8");
+    text = await readFile(/*turbopackIgnore: true*/ mountInfoPath, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       return { dbFile, fsType: null, isNetwork: false, warning: null };

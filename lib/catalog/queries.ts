@@ -967,13 +967,10 @@ function toScanRunSummary(run: {
   };
 }
 
-/**
- * The mount-loss guard (lib/catalog/plan-scan.ts evaluateMissingGuard) words its
- * reasons "…: nothing marked missing…"; other unavailability (root gone, hung,
- * different filesystem) is not something "accept missing" can fix.
- */
-function isMissingGuardReason(reason: string | null): boolean {
-  return /nothing marked missing|accept missing files/i.test(reason ?? "");
+/** Only the mount-loss guard can be overridden by "accept missing"; a root
+ * that is gone, hung or unmounted cannot. */
+function isMissingGuardStop(statusCode: string | null): boolean {
+  return statusCode === "guard";
 }
 
 const pendingPayloadSchema = z.object({ libraryId: z.number(), acceptMissing: z.boolean().optional() });
@@ -1070,7 +1067,7 @@ async function loadLibraries(db: Db, libraryIds?: number[]): Promise<LibrarySumm
       enabled: library.enabled,
       status: library.status,
       statusReason: library.statusReason,
-      missingGuardTripped: library.status === "unavailable" && isMissingGuardReason(library.statusReason),
+      missingGuardTripped: library.status === "unavailable" && isMissingGuardStop(library.statusCode),
       mount: parseMountDetails(library.mountJson),
       mountCheckedAt: iso(library.mountCheckedAt),
       lastFsType: library.lastFsType,

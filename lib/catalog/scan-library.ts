@@ -132,9 +132,9 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     });
     return { scanRunId: run.id, libraryId: library.id, status, reason, kind, ...counters, durationMs: Date.now() - started };
   };
-  const markUnavailable = async (reason: string, kind: string) => {
-    log.warn("library unavailable", { libraryId: library.id, path: library.path, reason });
-    await db.library.update({ where: { id: library.id }, data: { status: "unavailable", statusReason: reason } });
+  const markUnavailable = async (code: "guard" | "root" | "hung", reason: string, kind: string) => {
+    log.warn("library unavailable", { libraryId: library.id, path: library.path, code, reason });
+    await db.library.update({ where: { id: library.id }, data: { status: "unavailable", statusCode: code, statusReason: reason } });
     return finish("unavailable", reason, kind);
   };
 
@@ -158,7 +158,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
   try {
     const root = library.path;
     const check = await checkLibraryRoot(root, { timeoutMs: settings.fsTimeoutMs, previousFsType: library.lastFsType ?? undefined });
-    if (!check.ok) return await markUnavailable(check.message, library.kind);
+    if (!check.ok) return await markUnavailable(check.reason === "hung" ? "hung" : "root", check.message, library.kind);
     const mount = check.mount;
     const kind = await detectLibraryKind(root, settings.fsTimeoutMs);
     await db.library.update({
@@ -214,7 +214,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
       minFiles: settings.missingGuardMinFiles,
       acceptMissing: payload.acceptMissing,
     });
-    if (!guard.ok) return await markUnavailable(guard.reason, kind);
+    if (!guard.ok) return await markUnavailable("guard", guard.reason, kind);
 
     // 3. Unchanged files: only lastSeenAt moves.
     const now = new Date();
@@ -357,7 +357,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
 
     await db.library.update({
       where: { id: library.id },
-      data: { status: "ok", statusReason: null, lastFsType: mount.fsType, lastScanAt: new Date(), kind },
+      data: { status: "ok", statusCode: null, statusReason: null, lastFsType: mount.fsType, lastScanAt: new Date(), kind },
     });
     if (settlingFiles.length > 0) {
       // Come back once the writer has had time to finish.
@@ -368,7 +368,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     return await finish("ok", null, kind);
   } catch (error) {
     if (isAppError(error) && error.code === "timeout") {
-      return markUnavailable(`${error.message}; the scan stopped and nothing was marked missing`, library.kind);
+      return markUnavailable("hung", `${error.message}; the scan stopped and nothing was marked missing`, library.kind);
     }
     await db.scanRun.update({
       where: { id: run.id },

@@ -357,7 +357,7 @@ export async function readMountSummary(targetPath: string, opts: ReadMountSummar
       throw fsError(error, targetPath);
     },
   );
-  const text = await withFsTimeout(() => fsp.readFile(mountInfoPath, "utf8"), timeoutMs, `Reading ${mountInfoPath}`).catch(
+  const text = await withFsTimeout(() => fsp.readFile(/*turbopackIgnore: true*/ mountInfoPath, "utf8"), timeoutMs, `Reading ${mountInfoPath}`).catch(
     (error: unknown) => {
       throw fsError(error, mountInfoPath);
     },

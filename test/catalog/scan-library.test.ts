@@ -180,12 +180,12 @@ describe("mount-loss safety", () => {
     await rename(root, away);
     const summary = await scan(library.id);
     expect(summary.status).toBe("unavailable");
-    expect((await temp.db.library.findUniqueOrThrow({ where: { id: library.id } })).status).toBe("unavailable");
+    expect(await temp.db.library.findUniqueOrThrow({ where: { id: library.id } })).toMatchObject({ status: "unavailable", statusCode: "root" });
     expect(await temp.db.libraryFile.count({ where: { missingSince: { not: null } } })).toBe(0);
     await rename(away, root);
     const back = await scan(library.id);
     expect(back).toMatchObject({ status: "ok", unchanged: 1, missing: 0 });
-    expect((await temp.db.library.findUniqueOrThrow({ where: { id: library.id } })).status).toBe("ok");
+    expect(await temp.db.library.findUniqueOrThrow({ where: { id: library.id } })).toMatchObject({ status: "ok", statusCode: null });
   });
 
   it("treats an empty root as an unmounted share", async () => {
@@ -207,6 +207,7 @@ describe("mount-loss safety", () => {
     const blocked = await scan(library.id);
     expect(blocked.status).toBe("unavailable");
     expect(blocked.reason).toContain("4 of 6");
+    expect((await temp.db.library.findUniqueOrThrow({ where: { id: library.id } })).statusCode).toBe("guard");
     expect(await temp.db.libraryFile.count({ where: { missingSince: { not: null } } })).toBe(0);
     const accepted = await scan(library.id, fast, true);
     expect(accepted).toMatchObject({ status: "ok", missing: 4 });
@@ -300,6 +301,7 @@ describe("a share that fails during the walk", () => {
     );
     expect(summary.status).toBe("unavailable");
     expect(summary.reason).toMatch(/did not answer|timed out/i);
+    expect((await temp.db.library.findUniqueOrThrow({ where: { id: library.id } })).statusCode).toBe("hung");
     expect(await temp.db.libraryFile.count({ where: { missingSince: { not: null } } })).toBe(0);
   });
 });

@@ -209,6 +209,7 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
       kind: "gguf-dir",
       source: "ui",
       status: "unavailable",
+      statusCode: "guard",
       statusReason:
         'the root is empty but the catalogue knows 1 file(s) there: treating it as an unmounted or unreachable share, nothing marked missing',
       mountJson: JSON.stringify({

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Library" ADD COLUMN "statusCode" TEXT;
