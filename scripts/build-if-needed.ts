@@ -7,7 +7,7 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const INPUT_DIRS = ["app", "lib", "prisma"];
-const INPUT_FILES = ["next.config.js", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const INPUT_FILES = ["next.config.js", "postcss.config.mjs", "tsconfig.json", "tsconfig.app.json", "package-lock.json"];
 const STAMP = path.join(root, ".next", "modelshelf-build-stamp");
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -21,6 +21,8 @@ async function listFiles(dir: string): Promise<string[]> {
   }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
+    // lib/generated follows from prisma/schema.prisma.
+    if (entry.isDirectory() && entry.name === "generated") continue;
     if (entry.isDirectory()) out.push(...(await listFiles(full)));
     else if (entry.isFile()) out.push(full);
   }

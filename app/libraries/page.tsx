@@ -252,7 +252,11 @@ function LibraryCard({ library, now }: { library: LibrarySummary; now: number })
         <LibraryStatusBadge status={library.status} />
         {library.enabled ? null : <Badge tone="amber">disabled</Badge>}
         <span className="text-[11px] text-neutral-400" title="Where this library was configured">
-          {library.source === "env" ? "from MODELSHELF_LIBRARIES" : `added via ${library.source}`}
+          {library.source === "env"
+            ? "from MODELSHELF_LIBRARIES"
+            : library.source === "demo"
+              ? "demo library (generated because none was configured)"
+              : `added via ${library.source}`}
         </span>
         <div className="ml-auto flex flex-wrap items-center gap-2">
           {library.enabled ? (

@@ -23,12 +23,12 @@ const LIBRARY_REFRESH_MS = 15_000;
 const NETWORK_POLL_MS = 30_000;
 
 export async function runIndexer(db: Db, config: AppConfig, signal: AbortSignal): Promise<void> {
-  let roots = config.libraries;
-  if (roots.length === 0 && config.demo === "auto" && (await db.library.count()) === 0) {
-    roots = await ensureDemoLibrary(config.dataDir);
+  if (config.libraries.length === 0 && config.demo === "auto" && (await db.library.count()) === 0) {
+    const roots = await ensureDemoLibrary(config.dataDir);
     log.info("no library configured: generated the demo library", { roots });
+    await syncConfiguredLibraries(db, roots, "demo");
   }
-  await syncConfiguredLibraries(db, roots);
+  await syncConfiguredLibraries(db, config.libraries, "env");
   // This is the only indexer process: any scan still "running" died with its predecessor.
   await closeInterruptedScanRuns(db);
   await enqueueScans(db, "startup");

@@ -44,9 +44,9 @@ describe("indexer", () => {
     running = runIndexer(temp.db, config({ MODELSHELF_WATCH: "off" }), controller.signal);
     await until(async () => (await temp.db.ollamaTag.count()) === 1 && (await temp.db.model.count()) === 5);
     const libraries = await temp.db.library.findMany({ orderBy: { path: "asc" } });
-    expect(libraries.map((l) => [path.relative(temp.dir, l.path), l.kind, l.status])).toEqual([
-      ["data/demo-library/gguf", "gguf-dir", "ok"],
-      ["data/demo-library/ollama", "ollama", "ok"],
+    expect(libraries.map((l) => [path.relative(temp.dir, l.path), l.kind, l.status, l.source])).toEqual([
+      ["data/demo-library/gguf", "gguf-dir", "ok", "demo"],
+      ["data/demo-library/ollama", "ollama", "ok", "demo"],
     ]);
     const qwen = await temp.db.model.findFirstOrThrow({ where: { architecture: "qwen2" }, include: { files: true } });
     expect(qwen.files).toHaveLength(2);

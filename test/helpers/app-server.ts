@@ -4,13 +4,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createDb, type Db } from "../../lib/db/client.ts";
 import { migrateDatabase } from "../../lib/db/migrate.ts";
+import { sourceHash } from "../../scripts/build-if-needed.ts";
 import { seedCatalog, type SeededCatalog } from "./seed-catalog.ts";
 
 const projectRoot = path.resolve(import.meta.dirname, "..", "..");
@@ -19,35 +20,9 @@ const stampFile = path.join(projectRoot, ".next", "modelshelf-build-stamp.json")
 /** Serialises the build check across the test files vitest runs in parallel forks. */
 const lockDir = path.join(os.tmpdir(), `modelshelf-build-${createHash("sha256").update(projectRoot).digest("hex").slice(0, 12)}.lock`);
 
-/** What the build depends on; lib/generated follows from prisma/schema.prisma. */
-const BUILD_INPUTS = ["app", "lib", "prisma/schema.prisma", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package.json"];
-const SKIPPED_DIRS = new Set(["generated", "node_modules"]);
 /** A build takes ~15–30 s here; a lock older than this belongs to a crashed run. */
 const STALE_LOCK_MS = 10 * 60_000;
 const SERVER_READY_TIMEOUT_MS = 60_000;
-
-async function listFiles(entry: string): Promise<string[]> {
-  const full = path.join(projectRoot, entry);
-  if (!existsSync(full)) return [];
-  const info = await stat(full);
-  if (info.isFile()) return [entry];
-  const out: string[] = [];
-  for (const child of await readdir(full, { withFileTypes: true })) {
-    if (child.isDirectory() && SKIPPED_DIRS.has(child.name)) continue;
-    out.push(...(await listFiles(path.join(entry, child.name))));
-  }
-  return out;
-}
-
-async function sourceHash(): Promise<string> {
-  const hash = createHash("sha256");
-  const files = (await Promise.all(BUILD_INPUTS.map(listFiles))).flat().sort();
-  for (const file of files) {
-    hash.update(file);
-    hash.update(await readFile(path.join(projectRoot, file)));
-  }
-  return hash.digest("hex");
-}
 
 interface BuildStamp {
   hash: string;
