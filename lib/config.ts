@@ -44,6 +44,8 @@ const envSchema = z.object({
   /** "auto": generate and index a demo library when no library is configured. */
   MODELSHELF_DEMO: z.enum(["auto", "off"]).default("auto"),
   MODELSHELF_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** A job whose worker has not renewed its lease for this long is taken over by another worker. */
+  MODELSHELF_JOB_LEASE_MS: intFrom(1_000, 60 * 60_000, 60_000),
 });
 
 export interface AppConfig {
@@ -60,6 +62,7 @@ export interface AppConfig {
   fsTimeoutMs: number;
   demo: "auto" | "off";
   logLevel: "debug" | "info" | "warn" | "error";
+  jobLeaseMs: number;
 }
 
 export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): AppConfig {
@@ -86,6 +89,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     fsTimeoutMs: e.MODELSHELF_FS_TIMEOUT_MS,
     demo: e.MODELSHELF_DEMO,
     logLevel: e.MODELSHELF_LOG_LEVEL,
+    jobLeaseMs: e.MODELSHELF_JOB_LEASE_MS,
   };
 }
 

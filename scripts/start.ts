@@ -31,8 +31,8 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const children = new Set<ChildProcess>();
-  const startWorker = () => {
-    const worker = spawn(process.execPath, ["--import", "tsx", path.join(root, "workers", "indexer.ts")], {
+  const startWorker = (name: "indexer" | "hasher") => {
+    const worker = spawn(process.execPath, ["--import", "tsx", path.join(root, "workers", `${name}.ts`)], {
       cwd: root,
       // A hung NFS call pins one libuv thread until the kernel gives up; with
       // the default 4 a few hung files would stall every fs call of the worker.
@@ -43,8 +43,8 @@ async function main(): Promise<void> {
     worker.on("exit", (code, signal) => {
       children.delete(worker);
       if (stopping) return;
-      console.error(`indexer worker exited (${signal ?? code}); restarting in ${WORKER_RESTART_DELAY_MS / 1000} s`);
-      setTimeout(() => !stopping && startWorker(), WORKER_RESTART_DELAY_MS);
+      console.error(`${name} worker exited (${signal ?? code}); restarting in ${WORKER_RESTART_DELAY_MS / 1000} s`);
+      setTimeout(() => !stopping && startWorker(name), WORKER_RESTART_DELAY_MS);
     });
   };
   const web = spawn(
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     { cwd: root, env, stdio: "inherit" },
   );
   children.add(web);
-  startWorker();
+  startWorker("indexer");
+  startWorker("hasher");
   console.log(`ModelShelf: http://${config.host}:${config.port}  (database ${config.dbFile})`);
 
   const stop = (signal: NodeJS.Signals) => {

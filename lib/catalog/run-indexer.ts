@@ -45,7 +45,7 @@ export async function runIndexer(db: Db, config: AppConfig, signal: AbortSignal)
   }
 
   try {
-    await runJobs({ db, jobs: allJobs, concurrency: 2, signal });
+    await runJobs({ db, jobs: allJobs.filter((job) => job.name.startsWith("catalog.")), concurrency: 2, leaseMs: config.jobLeaseMs, signal });
   } finally {
     for (const timer of timers) clearInterval(timer);
     await Promise.allSettled([...watchers.values()].map((watcher) => watcher.close()));

@@ -31,6 +31,9 @@ import {
 } from "./parse-ollama-manifest.ts";
 import { evaluateMissingGuard, planScan, type FileDecision, type KnownFile, type SeenFile } from "./plan-scan.ts";
 import { readFileFacts, type FileFacts } from "./read-file-facts.ts";
+import { syncChecksumFiles, type SeenChecksumFile } from "./sync-checksum-files.ts";
+import { enqueueVerification } from "../hashing/enqueue-verification.ts";
+import { readHashingSettings } from "../settings/hashing-settings.ts";
 import type { ScanLibraryPayload } from "./scan-library-job.ts";
 
 export interface ScanSettings {
@@ -173,6 +176,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     // Parts of the tree the walk could not see: their files are unknown, not gone.
     let unseenPrefixes: string[] = [];
     let entriesFound: number;
+    let checksumSeen: SeenChecksumFile[] = [];
     if (kind === "ollama") {
       const store = await walkOllamaStore(db, library.id, root, settings);
       seen = store.seen;
@@ -188,6 +192,9 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
       unseenPrefixes = walked.skipped
         .filter((entry) => entry.reason === "unreadable-dir" || entry.reason === "max-depth" || entry.reason === "unreadable-file")
         .map((entry) => entry.relPath);
+      checksumSeen = walked.files
+        .filter((file) => file.kind === "checksum")
+        .map((file) => ({ relPath: file.relPath, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs }));
       seen = walked.files
         .filter((file) => file.kind === "gguf" || file.kind === "temp")
         .map((file) => ({ relPath: file.relPath, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs, ino: file.ino, kind: file.kind as "gguf" | "temp" }));
@@ -284,6 +291,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
       touchedGroups.set(group.key, group);
     };
     let done = 0;
+    const readIds: number[] = [];
     await progress("reading", 0, toRead.length, true);
     await forEachLimit(toRead, settings.readConcurrency, async (file) => {
       checkAbort();
@@ -330,11 +338,24 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
             indexedAt: new Date(),
             modelId: null,
           };
-      await db.libraryFile.upsert({
+      // New bytes: earlier verdicts and our own first-seen hash no longer apply.
+      const resetVerification = { sha256: null, verifyState: "unverified", verifiedAt: null, verifiedSource: null, verifyError: null, verifyProgress: null };
+      const row = await db.libraryFile.upsert({
         where: { libraryId_relPath: { libraryId: library.id, relPath: file.relPath } },
         create: { ...statColumns(file), ...columns, libraryId: library.id, relPath: file.relPath, role: roleOf(file), blobDigest, splitGroup: group.split ? group.key : null },
-        update: { ...statColumns(file), ...columns, role: roleOf(file), blobDigest, splitGroup: group.split ? group.key : null, sha256: null, lastSeenAt: now, missingSince: null },
+        update: { ...statColumns(file), ...columns, ...resetVerification, role: roleOf(file), blobDigest, splitGroup: group.split ? group.key : null, lastSeenAt: now, missingSince: null },
+        select: { id: true },
       });
+      await db.expectedHash.deleteMany({ where: { fileId: row.id, source: "first-seen" } });
+      if (blobDigest) {
+        // An Ollama blob is named after the SHA-256 of its content.
+        await db.expectedHash.upsert({
+          where: { fileId_source_sourcePath: { fileId: row.id, source: "ollama-blob-name", sourcePath: "" } },
+          create: { fileId: row.id, source: "ollama-blob-name", sourcePath: "", sha256: blobDigest.toLowerCase() },
+          update: { sha256: blobDigest.toLowerCase() },
+        });
+      }
+      readIds.push(row.id);
       done++;
       await progress("reading", done, toRead.length);
     });
@@ -354,6 +375,13 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
 
     // 9. Ollama tags.
     if (kind === "ollama") await writeOllamaTags(db, library.id, root, manifests, settings, now);
+
+    // 10. Checksum files → expected hashes; new bytes → hashed in the background.
+    await progress("checksums", 0, checksumSeen.length, true);
+    await syncChecksumFiles(db, library.id, root, checksumSeen, { timeoutMs: settings.fsTimeoutMs, now });
+    if (readIds.length > 0 && (await readHashingSettings(db)).verifyNewFiles) {
+      await enqueueVerification(db, readIds, "scan");
+    }
 
     await db.library.update({
       where: { id: library.id },

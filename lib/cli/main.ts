@@ -3,6 +3,8 @@
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { inspectCommand } from "./inspect-command.ts";
+import { jobsCommand } from "./jobs-command.ts";
+import { verifyCommand } from "./verify-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { scanCommand } from "./scan-command.ts";
 
@@ -52,6 +54,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action((opts: { db?: string; json?: boolean }) =>
       run(() => modelsCommand({ db: opts.db ? path.resolve(opts.db) : undefined, json: Boolean(opts.json) }))(),
+    );
+
+  program
+    .command("verify")
+    .description("SHA-256 files and check them against their expected hashes (exit 1 on any mismatch or unreadable file)")
+    .argument("[paths...]", "files to verify (catalogued files record their result)")
+    .option("--all", "verify every present file in the catalogue")
+    .option("--db <file>", "SQLite catalogue file (default: MODELSHELF_DB or ./data/modelshelf.db)")
+    .option("--json", "print JSON")
+    .action((paths: string[], opts: { all?: boolean; db?: string; json?: boolean }) =>
+      run(() => verifyCommand(paths, { all: Boolean(opts.all), json: Boolean(opts.json), db: opts.db ? path.resolve(opts.db) : undefined }))(),
+    );
+
+  program
+    .command("jobs")
+    .description("list background jobs (newest first)")
+    .option("--state <state>", "only jobs in this state (queued, running, succeeded, failed, cancelled)")
+    .option("--db <file>", "SQLite catalogue file (default: MODELSHELF_DB or ./data/modelshelf.db)")
+    .option("--json", "print JSON")
+    .action((opts: { state?: string; db?: string; json?: boolean }) =>
+      run(() => jobsCommand({ json: Boolean(opts.json), state: opts.state, db: opts.db ? path.resolve(opts.db) : undefined }))(),
     );
 
   try {

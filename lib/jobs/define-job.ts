@@ -2,6 +2,9 @@
 // listed once in lib/jobs/registry.ts; the runner refuses unknown names.
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+
+export type JobTransaction = Prisma.TransactionClient;
 
 export interface JobContext {
   db: Db;
@@ -9,8 +12,25 @@ export interface JobContext {
   attempt: number;
   /** Aborted when the lease is lost or the worker shuts down. */
   signal: AbortSignal;
-  /** Records progress on the job row (throttled). */
+  /** Records progress on the job row (throttled); the rate is derived from it. */
   progress(done: number, total: number, unit: string): Promise<void>;
+  /**
+   * Runs `write` in a transaction that first checks this worker still holds
+   * the job's lease, so a job reclaimed from a dead worker never records two
+   * results. Throws (and writes nothing) when the lease was lost.
+   */
+  withLease<T>(write: (tx: JobTransaction) => Promise<T>): Promise<T>;
+}
+
+/** Thrown by a handler to put its job back in the queue until `runAfter`
+ * without using up an attempt (e.g. outside the scrub window, file still changing). */
+export class JobDeferral extends Error {
+  readonly runAfter: Date;
+  constructor(runAfter: Date, reason: string) {
+    super(reason);
+    this.name = "JobDeferral";
+    this.runAfter = runAfter;
+  }
 }
 
 export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {

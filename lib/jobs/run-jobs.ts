@@ -5,15 +5,15 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { Db } from "../db/client.ts";
-import { errorMessage, isAppError } from "../errors.ts";
+import { AppError, errorMessage, isAppError } from "../errors.ts";
 import { log } from "../log.ts";
-import type { JobContext, JobDefinition } from "./define-job.ts";
+import { JobDeferral, type JobContext, type JobDefinition } from "./define-job.ts";
 
 export interface RunJobsOptions {
   db: Db;
   jobs: readonly JobDefinition[];
-  /** How many jobs this worker runs at once. */
-  concurrency?: number;
+  /** How many jobs this worker runs at once (a function: settings can change it live). */
+  concurrency?: number | (() => number);
   /** A lease not renewed for this long is considered abandoned. */
   leaseMs?: number;
   /** How often an idle worker looks for work. */
@@ -28,10 +28,20 @@ export function backoffMs(attempt: number): number {
 }
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
+/** Heartbeats also deliver cancellation: keep them frequent. */
+const MAX_HEARTBEAT_INTERVAL_MS = 2_000;
+
+class CancelledError extends Error {
+  constructor() {
+    super("cancelled by an administrator");
+    this.name = "CancelledError";
+  }
+}
 
 export async function runJobs(options: RunJobsOptions): Promise<void> {
   const { db, jobs, signal } = options;
-  const concurrency = options.concurrency ?? 1;
+  const concurrencyOption = options.concurrency ?? 1;
+  const concurrency = () => Math.max(1, typeof concurrencyOption === "function" ? concurrencyOption() : concurrencyOption);
   const leaseMs = options.leaseMs ?? 60_000;
   const pollMs = options.pollMs ?? 1_000;
   const owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -40,7 +50,7 @@ export async function runJobs(options: RunJobsOptions): Promise<void> {
 
   while (!signal.aborted) {
     await reclaimExpiredLeases(db);
-    while (running.size < concurrency && !signal.aborted) {
+    while (running.size < concurrency() && !signal.aborted) {
       const claimed = await claimNextJob(db, [...byName.keys()], owner, leaseMs);
       if (!claimed) break;
       const definition = byName.get(claimed.name);
@@ -105,6 +115,10 @@ export async function claimNextJob(
         heartbeatAt: now,
         startedAt: now,
         attempts: { increment: 1 },
+        // A reclaimed job starts its progress over.
+        progressDone: null,
+        progressTotal: null,
+        progressRate: null,
       },
     });
     if (claimed.count === 1) {
@@ -132,13 +146,16 @@ async function runClaimedJob(
         where: { id: job.id, state: "running", leaseOwner: owner },
         data: { heartbeatAt: new Date(), leaseExpiresAt: new Date(Date.now() + leaseMs) },
       })
-      .then((result) => {
-        if (result.count === 0) controller.abort(new Error("lease lost"));
+      .then(async (result) => {
+        if (result.count === 0) return controller.abort(new Error("lease lost"));
+        const row = await db.job.findUnique({ where: { id: job.id }, select: { cancelRequested: true } });
+        if (row?.cancelRequested) controller.abort(new CancelledError());
       })
       .catch((error: unknown) => log.warn("heartbeat failed", { jobId: job.id, error }));
-  }, Math.max(1_000, Math.floor(leaseMs / 3)));
+  }, Math.min(MAX_HEARTBEAT_INTERVAL_MS, Math.max(200, Math.floor(leaseMs / 3))));
 
   let lastProgressWrite = 0;
+  let lastProgress = { at: Date.now(), done: 0 };
   const ctx: JobContext = {
     db,
     jobId: job.id,
@@ -148,9 +165,22 @@ async function runClaimedJob(
       const now = Date.now();
       if (now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS && done < total) return;
       lastProgressWrite = now;
+      const elapsed = (now - lastProgress.at) / 1000;
+      const rate = elapsed > 0 && done >= lastProgress.done ? (done - lastProgress.done) / elapsed : null;
+      lastProgress = { at: now, done };
       await db.job.updateMany({
         where: { id: job.id, leaseOwner: owner },
-        data: { progressDone: done, progressTotal: total, progressUnit: unit },
+        data: { progressDone: done, progressTotal: total, progressUnit: unit, ...(rate === null ? {} : { progressRate: rate }) },
+      });
+    },
+    async withLease(write) {
+      return db.$transaction(async (tx) => {
+        const held = await tx.job.updateMany({
+          where: { id: job.id, state: "running", leaseOwner: owner },
+          data: { heartbeatAt: new Date() },
+        });
+        if (held.count !== 1) throw new AppError("conflict", `job ${job.id}: lease lost, result discarded`, { retryable: true });
+        return write(tx);
       });
     },
   };
@@ -172,6 +202,28 @@ async function runClaimedJob(
       },
     });
   } catch (error) {
+    if (error instanceof JobDeferral) {
+      await db.job.updateMany({
+        where: { id: job.id, state: "running", leaseOwner: owner },
+        data: {
+          state: "queued",
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          runAfter: error.runAfter,
+          lastError: `deferred: ${error.message}`,
+          // Waiting is not failing: the attempt is given back.
+          attempts: { decrement: 1 },
+        },
+      });
+      return;
+    }
+    if (controller.signal.reason instanceof CancelledError) {
+      await db.job.updateMany({
+        where: { id: job.id, state: "running", leaseOwner: owner },
+        data: { state: "cancelled", finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, lastError: "cancelled by an administrator" },
+      });
+      return;
+    }
     const retryable = !isAppError(error) || error.retryable;
     const canRetry = retryable && job.attempts < job.maxAttempts && !workerSignal.aborted;
     const message = errorMessage(error);

@@ -2,7 +2,7 @@
 // that is still being copied must never be indexed as a model, so temp names
 // are recognised for every copier we know of.
 
-export type NameKind = "gguf" | "temp" | "other";
+export type NameKind = "gguf" | "temp" | "checksum" | "other";
 
 /** rsync writes to ".<name>.<6 random alphanumerics>" next to the target, then renames. */
 const rsyncTemp = /^\..+\.[A-Za-z0-9]{6}$/;
@@ -29,6 +29,13 @@ const ollamaCreateTemp = /^sha256-\d{1,20}$/;
 
 const ollamaBlob = /^sha256-[0-9a-f]{64}$/;
 
+/** Checksum lists published with models: "SHA256SUMS", "SHA256SUMS.txt", "x.sha256sum",
+ * and "<file>.sha256" sidecars. */
+const checksumList = /sha256sums|\.sha256sum$/i;
+const checksumSidecar = /\.sha256$/i;
+/** Signatures of checksum lists (SHA256SUMS.sig, .asc, …) are not lists themselves. */
+const checksumSignature = /\.(sig|asc|gpg|sign|minisig)$/i;
+
 /** Classifies a file name (not a path): a GGUF model file, a file still being written, or anything else. */
 export function classifyName(fileName: string): NameKind {
   const lower = fileName.toLowerCase();
@@ -36,6 +43,8 @@ export function classifyName(fileName: string): NameKind {
   if (ollamaPartial.test(fileName) || ollamaCreateTemp.test(fileName)) return "temp";
   if (rsyncTemp.test(fileName)) return "temp";
   if (lower.endsWith(".gguf") && lower.length > ".gguf".length) return "gguf";
+  if (checksumSignature.test(fileName)) return "other";
+  if (checksumList.test(fileName) || checksumSidecar.test(fileName)) return "checksum";
   return "other";
 }
 

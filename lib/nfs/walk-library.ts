@@ -28,7 +28,7 @@ export interface WalkedFile {
   /** Relative to the root, with forward slashes. */
   relPath: string;
   name: string;
-  kind: "gguf" | "temp";
+  kind: "gguf" | "temp" | "checksum";
   sizeBytes: number;
   mtimeMs: number;
   /** Inode and device as decimal strings (64-bit values do not fit a JS number). */

@@ -126,3 +126,51 @@ describe("modelshelf scan and models", () => {
     expect(JSON.parse(stdout)).toMatchObject({ status: "unavailable" });
   });
 });
+
+describe("modelshelf verify and jobs", () => {
+  it("verifies a file against its sidecar and reports the fields as JSON", async () => {
+    const { createHash } = await import("node:crypto");
+    const { readFile } = await import("node:fs/promises");
+    const file = path.join(dir, "lib/gguf/llama/TinyLlama-Chat-F16.gguf");
+    const hash = createHash("sha256").update(await readFile(file)).digest("hex");
+    await writeFile(`${file}.sha256`, `${hash}  TinyLlama-Chat-F16.gguf\n`);
+    const { code, stdout } = await cli(["verify", file, "--db", path.join(dir, "verify.db"), "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        path: file,
+        sizeBytes: expect.any(Number),
+        sha256: hash,
+        expected: hash,
+        expectedSource: "sidecar:TinyLlama-Chat-F16.gguf.sha256",
+        status: "verified",
+        seconds: expect.any(Number),
+      },
+    ]);
+  });
+
+  it("exits 1 on a mismatch", async () => {
+    const file = path.join(dir, "lib/gguf/llama/TinyLlama-Chat-Q8_0.gguf");
+    await writeFile(`${file}.sha256`, `${"0".repeat(64)}\n`);
+    const { code, stdout } = await cli(["verify", file, "--db", path.join(dir, "verify.db"), "--json"]);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)[0]).toMatchObject({ status: "mismatch", expected: "0".repeat(64) });
+  });
+
+  it("verifies every catalogued file with --all and records the results", async () => {
+    const db = path.join(dir, "all.db");
+    await cli(["scan", "--library", path.join(dir, "lib/ollama"), "--db", db, "--stable-ms", "0"]);
+    const { code, stdout } = await cli(["verify", "--all", "--db", db, "--json"]);
+    expect(code).toBe(0);
+    const lines = JSON.parse(stdout) as { status: string; expectedSource: string }[];
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ status: "verified", expectedSource: "ollama-blob-name" });
+    const jobs = await cli(["jobs", "--db", db, "--json"]);
+    expect(jobs.code).toBe(0);
+    expect(Array.isArray(JSON.parse(jobs.stdout))).toBe(true);
+  });
+
+  it("exits 2 without paths or --all", async () => {
+    expect((await cli(["verify", "--db", path.join(dir, "x.db")])).code).toBe(2);
+  });
+});

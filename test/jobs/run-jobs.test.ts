@@ -112,3 +112,86 @@ describe("job runner", () => {
     expect((await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).state).toBe("failed");
   });
 });
+
+describe("job runner: deferral, cancellation, lease-checked writes", () => {
+  it("puts a deferred job back in the queue without using an attempt", async () => {
+    const { JobDeferral } = await import("../../lib/jobs/define-job.ts");
+    const later = new Date(Date.now() + 3_600_000);
+    const job = defineJob({
+      name: "test.wait",
+      schema: z.object({}),
+      run: async () => {
+        throw new JobDeferral(later, "outside the window");
+      },
+    });
+    const row = await insertJob("test.wait", {});
+    await runUntil([job as unknown as JobDefinition], async () => {
+      const current = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+      return current.state === "queued" && current.lastError !== null;
+    });
+    const deferred = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+    expect(deferred).toMatchObject({ attempts: 0, lastError: "deferred: outside the window" });
+    expect(deferred.runAfter.getTime()).toBe(later.getTime());
+  });
+
+  it("cancels a running job at its next heartbeat", async () => {
+    let sawAbort = false;
+    const job = defineJob({
+      name: "test.long",
+      schema: z.object({}),
+      run: async (ctx) => {
+        await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+        sawAbort = true;
+        throw new Error("aborted");
+      },
+    });
+    const row = await insertJob("test.long", {});
+    const controller = new AbortController();
+    const loop = runJobs({ db: temp.db, jobs: [job as unknown as JobDefinition], signal: controller.signal, pollMs: 20, leaseMs: 600 });
+    await expect.poll(async () => (await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).state).toBe("running");
+    await temp.db.job.update({ where: { id: row.id }, data: { cancelRequested: true } });
+    await expect.poll(async () => (await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).state, { timeout: 5_000 }).toBe("cancelled");
+    controller.abort();
+    await loop;
+    expect(sawAbort).toBe(true);
+  });
+
+  it("refuses to record a result once another worker holds the lease", async () => {
+    const job = defineJob({
+      name: "test.slow-write",
+      schema: z.object({}),
+      run: async (ctx) => {
+        // Simulate being declared dead: another worker took the job over.
+        await temp.db.job.update({ where: { id: ctx.jobId }, data: { leaseOwner: "someone-else" } });
+        return ctx.withLease(async (tx) => tx.auditEntry.create({ data: { actor: "t", action: "x", inputJson: "{}", outcome: "ok" } }));
+      },
+    });
+    const row = await insertJob("test.slow-write", {});
+    const controller = new AbortController();
+    const loop = runJobs({ db: temp.db, jobs: [job as unknown as JobDefinition], signal: controller.signal, pollMs: 20, leaseMs: 3_000 });
+    await expect.poll(async () => (await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).leaseOwner).toBe("someone-else");
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    await loop;
+    expect(await temp.db.auditEntry.count()).toBe(0);
+  });
+
+  it("reports a progress rate from successive progress updates", async () => {
+    const job = defineJob({
+      name: "test.progress",
+      schema: z.object({}),
+      run: async (ctx) => {
+        await ctx.progress(0, 1000, "bytes");
+        await new Promise((r) => setTimeout(r, 600));
+        await ctx.progress(600, 1000, "bytes");
+        return null;
+      },
+    });
+    const row = await insertJob("test.progress", {});
+    await runUntil([job as unknown as JobDefinition], async () => (await temp.db.job.findUniqueOrThrow({ where: { id: row.id } })).state === "succeeded");
+    const done = await temp.db.job.findUniqueOrThrow({ where: { id: row.id } });
+    expect(done.progressDone).toBe(600);
+    expect(done.progressRate).toBeGreaterThan(500);
+    expect(done.progressRate).toBeLessThan(1100);
+  });
+});

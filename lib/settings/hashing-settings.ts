@@ -1,0 +1,56 @@
+// Hashing and scrub settings: defaults here, admin changes in the Setting
+// table (Integrity page). Read by the hasher worker every few seconds.
+import { z } from "zod";
+import type { Db } from "../db/client.ts";
+import { errorMessage } from "../errors.ts";
+import { parseScrubWindow } from "../hashing/scrub-window.ts";
+
+/** "HH:MM-HH:MM" in the server's local time (may wrap midnight), or "" for any time;
+ * validated by the same parser the scrub uses. */
+const windowSchema = z
+  .string()
+  .trim()
+  .superRefine((text, ctx) => {
+    try {
+      parseScrubWindow(text);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: errorMessage(error) });
+    }
+  });
+
+export const hashingSettingsSchema = z.object({
+  /** Files hashed at once by the hasher worker. One spares the NAS; two uses both cores. */
+  concurrency: z.coerce.number().int().min(1).max(8).default(1),
+  /** Read cap for all hashing together, MB/s (10^6 bytes); null = unlimited. */
+  bandwidthMBps: z.coerce.number().positive().max(100_000).nullable().default(null),
+  /** Scheduled scrubs only read during this window; manual "verify now" ignores it. */
+  scrubWindow: windowSchema.default("01:00-06:00"),
+  /** Every file is re-verified when its last verification is older than this. */
+  scrubIntervalDays: z.coerce.number().int().min(1).max(3650).default(30),
+  scrubEnabled: z.boolean().default(true),
+  /** New and changed files are hashed as soon as the scanner indexes them. */
+  verifyNewFiles: z.boolean().default(true),
+});
+export type HashingSettings = z.infer<typeof hashingSettingsSchema>;
+
+const KEY = "hashing";
+
+export async function readHashingSettings(db: Db): Promise<HashingSettings> {
+  const row = await db.setting.findUnique({ where: { key: KEY } });
+  const stored: unknown = row ? JSON.parse(row.valueJson) : {};
+  // A stored value that no longer validates falls back to defaults key by key.
+  const parsed = hashingSettingsSchema.safeParse(stored);
+  if (parsed.success) return parsed.data;
+  const defaults = hashingSettingsSchema.parse({});
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(stored as Record<string, unknown>)) {
+    const field = hashingSettingsSchema.shape[key as keyof HashingSettings];
+    if (field && field.safeParse(value).success) merged[key] = value;
+  }
+  return hashingSettingsSchema.parse(merged);
+}
+
+export async function writeHashingSettings(db: Db, settings: HashingSettings): Promise<void> {
+  const valueJson = JSON.stringify(hashingSettingsSchema.parse(settings));
+  await db.setting.upsert({ where: { key: KEY }, create: { key: KEY, valueJson }, update: { valueJson } });
+}
