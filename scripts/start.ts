@@ -12,6 +12,8 @@ import { buildIfNeeded } from "./build-if-needed.ts";
 const root = path.resolve(import.meta.dirname, "..");
 /** A worker that keeps crashing is restarted at most this often. */
 const WORKER_RESTART_DELAY_MS = 5_000;
+/** How long children get to finish on SIGTERM before they are killed. */
+const STOP_GRACE_MS = 10_000;
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1" };
 
@@ -61,6 +63,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     for (const child of children) child.kill(signal);
+    // A worker stuck in a read on a hung NFS mount cannot exit by itself.
+    setTimeout(() => {
+      for (const child of children) child.kill("SIGKILL");
+    }, STOP_GRACE_MS).unref();
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
