@@ -42,6 +42,13 @@ export function buildDemoFiles(): DemoFile[] {
     })),
   ];
 
+  // Checksums as model publishers ship them: a SHA256SUMS list and a sidecar.
+  files.push({
+    relPath: "gguf/llama/SHA256SUMS",
+    bytes: new TextEncoder().encode(`${sha256(llamaF16)}  TinyLlama-Chat-F16.gguf\n${sha256(llamaQ8)} *TinyLlama-Chat-Q8_0.gguf\n`),
+  });
+  files.push({ relPath: "gguf/qwen/TinyQwen-Instruct-Q4_0.gguf.sha256", bytes: new TextEncoder().encode(`${sha256(qwenQ4)}\n`) });
+
   // Ollama store: the qwen model again, as `tinyqwen:latest`.
   const encoder = new TextEncoder();
   const textLayers: [string, Uint8Array][] = [

@@ -42,7 +42,12 @@ async function until<T>(probe: () => Promise<T | undefined | null | false>, time
 describe("indexer", () => {
   it("generates and indexes the demo library when no library is configured", async () => {
     running = runIndexer(temp.db, config({ MODELSHELF_WATCH: "off" }), controller.signal);
-    await until(async () => (await temp.db.ollamaTag.count()) === 1 && (await temp.db.model.count()) === 5);
+    await until(
+      async () =>
+        (await temp.db.ollamaTag.count()) === 1 &&
+        (await temp.db.model.count()) === 5 &&
+        (await temp.db.library.count({ where: { status: "ok" } })) === 2,
+    );
     const libraries = await temp.db.library.findMany({ orderBy: { path: "asc" } });
     expect(libraries.map((l) => [path.relative(temp.dir, l.path), l.kind, l.status, l.source])).toEqual([
       ["data/demo-library/gguf", "gguf-dir", "ok", "demo"],
