@@ -1,11 +1,13 @@
 // App shell: top nav, and the global warnings an admin must not miss
-// (catalogue database on a network filesystem, unavailable library roots).
+// (files that failed verification, catalogue database on a network
+// filesystem, unavailable library roots).
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { describeDatabaseLocation } from "../lib/catalog/database-location.ts";
 import { listUnavailableLibraries } from "../lib/catalog/queries.ts";
 import { getDb } from "../lib/db/client.ts";
+import { getIntegrityAlert } from "../lib/hashing/queries.ts";
 import { HydrationMarker } from "./_components/hydration-marker.tsx";
 import { NavLink } from "./_components/nav-link.tsx";
 import "./globals.css";
@@ -18,7 +20,11 @@ export const metadata: Metadata = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const [location, unavailable] = await Promise.all([describeDatabaseLocation(), listUnavailableLibraries(getDb())]);
+  const [location, unavailable, integrity] = await Promise.all([
+    describeDatabaseLocation(),
+    listUnavailableLibraries(getDb()),
+    getIntegrityAlert(getDb()),
+  ]);
   return (
     <html lang="en">
       <body className="min-h-screen">
@@ -28,13 +34,43 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
               ModelShelf
             </Link>
-            {/* Jobs, Integrity, Capacity and Hosts join here as they are built. */}
+            {/* Capacity and Hosts join here as they are built. */}
             <nav aria-label="Main" className="flex items-stretch gap-4">
               <NavLink href="/">Catalogue</NavLink>
               <NavLink href="/libraries">Libraries</NavLink>
+              <NavLink href="/jobs">Jobs</NavLink>
+              <NavLink href="/integrity">
+                Integrity
+                {integrity.mismatches > 0 ? (
+                  <span
+                    className="ml-1.5 rounded-full bg-red-600 px-1.5 text-[11px] leading-4 font-semibold text-white tabular-nums"
+                    title={`${integrity.mismatches} file(s) failed verification`}
+                    data-testid="nav-mismatch-count"
+                  >
+                    {integrity.mismatches}
+                  </span>
+                ) : null}
+              </NavLink>
             </nav>
           </div>
         </header>
+        {integrity.mismatches > 0 ? (
+          // A mismatch means a model on the share is not the file it claims to be: loud on every page.
+          <div role="alert" data-testid="mismatch-banner" className="border-b border-red-800 bg-red-600 text-white">
+            <div className="mx-auto flex max-w-[1600px] flex-wrap items-baseline gap-x-2 px-4 py-1.5">
+              <strong className="font-semibold">
+                ✗ {integrity.mismatches === 1 ? "1 file fails verification" : `${integrity.mismatches} files fail verification`}
+              </strong>
+              <span>
+                — {integrity.mismatches === 1 ? "its content does" : "their content does"} not match the expected SHA-256 (damaged, or
+                not the published file).
+              </span>
+              <Link href="/integrity#problems" className="font-semibold underline underline-offset-2">
+                Review on Integrity →
+              </Link>
+            </div>
+          </div>
+        ) : null}
         {location.warning ? (
           <div role="alert" data-testid="db-location-warning" className="border-b border-red-300 bg-red-50 text-red-900">
             <div className="mx-auto max-w-[1600px] px-4 py-1.5">

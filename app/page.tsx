@@ -14,10 +14,11 @@ import {
   type ModelSortKey,
   type SearchParamsRecord,
 } from "../lib/catalog/queries.ts";
-import { formatBytes, formatContextLength, formatCount, formatParameterCount, shortDigest } from "../lib/catalog/format.ts";
+import { formatBytes, formatContextLength, formatCount, formatParameterCount, shortDigest, verifySourceLabel } from "../lib/catalog/format.ts";
 import { getDb } from "../lib/db/client.ts";
 import { Badge, ModelStateBadge } from "./_components/badge.tsx";
 import { CatalogueKeys } from "./catalogue-keys.tsx";
+import { VerifyBadge } from "./integrity/verify-badge.tsx";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Catalogue" };
@@ -53,6 +54,8 @@ function listHref(params: ModelListParams, changes: Partial<Record<string, strin
     fileType: params.fileType,
     libraryId: params.libraryId,
     state: params.state,
+    verify: params.verify,
+    duplicates: params.duplicates === undefined ? undefined : params.duplicates ? "1" : "0",
     minGib: gibValue(params.minBytes),
     maxGib: gibValue(params.maxBytes),
     sort: params.sort === "name" ? undefined : params.sort,
@@ -172,6 +175,29 @@ function Locations({ row }: { row: ModelListRow }) {
   );
 }
 
+function Verification({ row }: { row: ModelListRow }) {
+  const { verification, duplicates } = row;
+  const sourceNote =
+    verification.state === "verified" && verification.source !== null && verification.source !== "first-seen"
+      ? verifySourceLabel(verification.source)
+      : null;
+  return (
+    <div className="flex flex-col items-start gap-0.5">
+      <VerifyBadge state={verification.state} source={verification.source} progress={verification.progress} />
+      {sourceNote ? <span className="text-[11px] text-neutral-500">{sourceNote}</span> : null}
+      {duplicates ? (
+        <span
+          className="text-[11px] text-amber-800"
+          title={`Identical content in ${duplicates.copies} places${duplicates.confirmed ? " (same SHA-256)" : " (same header; not every copy hashed yet)"}`}
+          data-testid="duplicate-note"
+        >
+          {duplicates.copies} copies · {formatBytes(duplicates.wastedBytes)} extra
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
 function EmptyState({ filtered }: { filtered: boolean }) {
   if (filtered) {
     return (
@@ -209,6 +235,8 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
     params.fileType !== undefined ||
     params.libraryId !== undefined ||
     params.state !== undefined ||
+    params.verify !== undefined ||
+    params.duplicates !== undefined ||
     params.minBytes !== undefined ||
     params.maxBytes !== undefined;
   const prevHref = list.page > 1 ? listHref(params, { page: list.page - 1 === 1 ? undefined : list.page - 1 }) : null;
@@ -258,6 +286,11 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
             ))}
           </select>
         </label>
+        <FacetSelect name="verify" label="Verification" allLabel="Any verification" facets={list.facets.verifyStates} value={params.verify} />
+        <label className="flex items-center gap-1 text-neutral-700" title="Models with identical content in more than one place">
+          <input type="checkbox" name="duplicates" value="1" defaultChecked={params.duplicates === true} />
+          Has duplicates
+        </label>
         <span className="flex items-center gap-1 text-neutral-500">
           <input name="minGib" type="number" min={0} step="any" inputMode="decimal" defaultValue={gibValue(params.minBytes)} placeholder="min" aria-label="Minimum size in GiB" className="input w-20" />
           –
@@ -306,6 +339,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
                 <SortHeader params={params} sort="contextLength" align="right">Context</SortHeader>
                 <th scope="col">Locations</th>
                 <th scope="col">State</th>
+                <th scope="col">Verified</th>
               </tr>
             </thead>
             <tbody>
@@ -341,6 +375,9 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
                   </td>
                   <td>
                     <ModelStateBadge state={row.state} />
+                  </td>
+                  <td data-testid="verification-cell">
+                    <Verification row={row} />
                   </td>
                 </tr>
               ))}

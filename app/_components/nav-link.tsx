@@ -2,8 +2,9 @@
 // Top-nav link that marks itself current (needs the pathname, hence a client component).
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
 
-export function NavLink({ href, children }: { href: string; children: string }) {
+export function NavLink({ href, children }: { href: string; children: ReactNode }) {
   const pathname = usePathname();
   const active = href === "/" ? pathname === "/" || pathname.startsWith("/models") : pathname.startsWith(href);
   return (

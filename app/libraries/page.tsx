@@ -6,6 +6,7 @@ import { formatAge, formatBytes, formatCount, formatDateTime, formatDuration, pe
 import { listLibraries, type LibrarySummary, type MountDetails, type ScanRunSummary } from "../../lib/catalog/queries.ts";
 import { getDb } from "../../lib/db/client.ts";
 import { Badge, LibraryStatusBadge } from "../_components/badge.tsx";
+import { verifyLibraryAction } from "../integrity/actions.ts";
 import { ActionButton } from "./action-button.tsx";
 import { removeLibraryAction, scanLibraryAction, setLibraryEnabledAction } from "./actions.ts";
 import { AddLibraryForm } from "./add-library-form.tsx";
@@ -261,6 +262,9 @@ function LibraryCard({ library, now }: { library: LibrarySummary; now: number })
         <div className="ml-auto flex flex-wrap items-center gap-2">
           {library.enabled ? (
             <ActionButton action={scanLibraryAction} fields={{ libraryId: id }} label="Scan now" pendingLabel="Queuing…" variant="primary" testId="scan-now" />
+          ) : null}
+          {library.enabled ? (
+            <ActionButton action={verifyLibraryAction} fields={{ libraryId: id }} label="Verify" pendingLabel="Queuing…" testId="verify-library" />
           ) : null}
           <ActionButton
             action={setLibraryEnabledAction}

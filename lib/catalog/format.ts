@@ -218,3 +218,52 @@ export function describeMetadataValue(value: unknown): MetadataDisplay {
   if (typeof value === "number") return { type: scalarType(value), text: Number.isInteger(value) ? formatCount(value) : String(value) };
   return { type: scalarType(value), text: String(value) };
 }
+
+/** Hashing speeds in decimal MB/s, the unit of the bandwidth cap setting: 85000000 → "85.0 MB/s". */
+export function formatRate(bytesPerSecond: number | null | undefined): string {
+  if (bytesPerSecond === null || bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) return "–";
+  const mbps = bytesPerSecond / 1e6;
+  return `${mbps < 10 ? mbps.toFixed(1) : formatCount(Math.round(mbps))} MB/s`;
+}
+
+/**
+ * A fraction 0..1 as a whole percentage, rounded down so 99.6 % never reads as
+ * done; the epsilon keeps 0.42 (stored as 0.41999…) at 42.
+ */
+export function wholePercent(fraction: number): number {
+  if (!Number.isFinite(fraction)) return 0;
+  return Math.floor(Math.min(1, Math.max(0, fraction)) * 100 + 1e-6);
+}
+
+/** 0.426 → "42 %". */
+export function formatFraction(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return "–";
+  return `${wholePercent(fraction)} %`;
+}
+
+const verifySourceLabels: Record<string, string> = {
+  "ollama-blob-name": "Ollama blob name",
+  sidecar: ".sha256 sidecar",
+  sha256sums: "SHA256SUMS",
+  "first-seen": "first seen",
+};
+
+/** Where an expected hash came from, in admin terms ("first seen" = our own first hash). */
+export function verifySourceLabel(source: string | null | undefined): string {
+  if (!source) return "–";
+  return verifySourceLabels[source] ?? source;
+}
+
+/** "in 3 h" / "5 min ago": the distance of a time from `now`, either way. */
+export function formatRelative(iso: string | null | undefined, now: number): string {
+  if (!iso) return "–";
+  const then = new Date(iso).getTime();
+  if (Number.isNaN(then)) return "–";
+  if (then <= now) return formatAge(iso, now);
+  const minutes = Math.round((then - now) / 60_000);
+  if (minutes < 1) return "in under a minute";
+  if (minutes < 60) return `in ${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `in ${hours} h`;
+  return `in ${Math.round(hours / 24)} days`;
+}

@@ -8,6 +8,19 @@
 import { z } from "zod";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
+import {
+  modelHasDuplicatesSql,
+  modelVerifyRankSql,
+  summarizeDuplicates,
+  summarizeVerification,
+  toExpectedHashViews,
+  verifyStateFromRank,
+  verifyStateRankOf,
+  verifyStates,
+  type DuplicateSummary,
+  type ExpectedHashView,
+  type VerificationSummary,
+} from "../hashing/queries.ts";
 
 // ---------------------------------------------------------------------------
 // List parameters (shared by the catalogue page and GET /api/v1/models)
@@ -57,6 +70,15 @@ export const modelListParamsSchema = z
     maxGib: optional(sizeGib),
     libraryId: optional(z.coerce.number().int().positive().max(2 ** 31 - 1)),
     state: optional(z.enum(modelStates)),
+    /** The model's verification verdict: the worst state of its present files. */
+    verify: optional(z.enum(verifyStates)),
+    /** Only models with identical content in more than one place. */
+    duplicates: optional(
+      z.preprocess(
+        (value) => (value === "1" || value === "true" ? true : value === "0" || value === "false" ? false : value),
+        z.boolean({ error: 'must be "1" or "true"' }),
+      ),
+    ),
     sort: z.preprocess(blankToUndefined, z.enum(modelSortKeys).default("name")),
     dir: z.preprocess(blankToUndefined, z.enum(["asc", "desc"]).default("asc")),
     page: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(1)),
@@ -157,6 +179,9 @@ export interface ModelListRow {
   locations: ModelLocation[];
   ollamaTags: string[];
   state: ModelState;
+  verification: VerificationSummary;
+  /** Identical copies of this model's files, and the space the extra copies take. */
+  duplicates: DuplicateSummary | null;
 }
 
 export interface Facet {
@@ -170,7 +195,7 @@ export interface ModelList {
   total: number;
   page: number;
   pageSize: number;
-  facets: { architectures: Facet[]; fileTypes: Facet[]; libraries: Facet[] };
+  facets: { architectures: Facet[]; fileTypes: Facet[]; libraries: Facet[]; verifyStates: Facet[] };
 }
 
 // ---------------------------------------------------------------------------
@@ -214,7 +239,7 @@ function searchTerms(q: string | undefined): string[] {
   return q.split(/\s+/).filter((t) => t.length > 0).slice(0, MAX_QUERY_TERMS);
 }
 
-type FilterKey = "architecture" | "fileType" | "libraryId";
+type FilterKey = "architecture" | "fileType" | "libraryId" | "verify";
 
 /** WHERE clause for the list; `omit` drops one filter so its facet shows the alternatives. */
 function whereSql(params: ModelListParams, omit?: FilterKey): Prisma.Sql {
@@ -247,6 +272,11 @@ function whereSql(params: ModelListParams, omit?: FilterKey): Prisma.Sql {
     );
   }
   if (params.state !== undefined) clauses.push(Prisma.sql`(${stateSql}) = ${params.state}`);
+  if (params.verify !== undefined && omit !== "verify") {
+    clauses.push(Prisma.sql`${modelVerifyRankSql} = ${verifyStateRankOf(params.verify)}`);
+  }
+  if (params.duplicates === true) clauses.push(modelHasDuplicatesSql);
+  if (params.duplicates === false) clauses.push(Prisma.sql`NOT ${modelHasDuplicatesSql}`);
   return clauses.length === 0 ? Prisma.sql`1 = 1` : Prisma.join(clauses, " AND ");
 }
 
@@ -369,6 +399,17 @@ const locatableFileSelect = {
   library: { select: { path: true, label: true, status: true } },
 } as const;
 
+/** What the catalogue row needs on top of the locations: verification and duplicate facts. */
+const listFileSelect = {
+  ...locatableFileSelect,
+  sizeBytes: true,
+  headerFingerprint: true,
+  sha256: true,
+  verifyState: true,
+  verifyProgress: true,
+  verifiedSource: true,
+} as const;
+
 const locatableTagSelect = {
   libraryId: true,
   host: true,
@@ -388,7 +429,7 @@ async function facetRows(db: Db, sql: Prisma.Sql): Promise<Array<{ value: string
 }
 
 async function listFacets(db: Db, params: ModelListParams): Promise<ModelList["facets"]> {
-  const [architectures, fileTypes, libraryCounts, libraries] = await Promise.all([
+  const [architectures, fileTypes, libraryCounts, libraries, verifyRanks] = await Promise.all([
     facetRows(
       db,
       Prisma.sql`SELECT m."architecture" AS value, COUNT(*) AS count FROM "Model" m
@@ -406,7 +447,13 @@ async function listFacets(db: Db, params: ModelListParams): Promise<ModelList["f
         WHERE ${whereSql(params, "libraryId")} GROUP BY f."libraryId"`,
     ),
     db.library.findMany({ select: { id: true, path: true, label: true }, orderBy: { path: "asc" } }),
+    facetRows(
+      db,
+      Prisma.sql`SELECT ${modelVerifyRankSql} AS value, COUNT(*) AS count FROM "Model" m
+        WHERE ${whereSql(params, "verify")} GROUP BY value`,
+    ),
   ]);
+  const countByRank = new Map(verifyRanks.map((r) => [verifyStateFromRank(Number(r.value)), r.count]));
   const countByLibrary = new Map(libraryCounts.map((r) => [r.value, r.count]));
   return {
     architectures: architectures.map((r) => ({ ...r, label: r.value })),
@@ -417,6 +464,8 @@ async function listFacets(db: Db, params: ModelListParams): Promise<ModelList["f
       label: l.label ? `${l.label} (${l.path})` : l.path,
       count: countByLibrary.get(String(l.id)) ?? 0,
     })),
+    // Worst first, every state offered, so "mismatch (0)" is itself reassuring.
+    verifyStates: verifyStates.map((state) => ({ value: state, label: state, count: countByRank.get(state) ?? 0 })),
   };
 }
 
@@ -453,7 +502,7 @@ export async function listModels(db: Db, input: ModelListParams | ModelListInput
             totalBytes: true,
             contextLength: true,
             shardCount: true,
-            files: { select: locatableFileSelect },
+            files: { select: listFileSelect },
             tags: { select: locatableTagSelect },
           },
         });
@@ -475,6 +524,8 @@ export async function listModels(db: Db, input: ModelListParams | ModelListInput
       locations: buildLocations(model.files, model.tags, model.shardCount),
       ollamaTags: model.tags.filter((t) => t.missingSince === null).map(ollamaTagName).sort(),
       state: stateById.get(id) ?? "error",
+      verification: summarizeVerification(model.files),
+      duplicates: summarizeDuplicates(model.files),
     });
   }
   return { rows, total: toNumber(countRows[0]?.total), page: params.page, pageSize: params.pageSize, facets };
@@ -552,7 +603,38 @@ export interface ModelFileDetail {
   lastSeenAt: string;
   missingSince: string | null;
   indexedAt: string | null;
+  verifyState: string;
+  /** 0..1 while hashing. */
+  verifyProgress: number | null;
+  verifiedAt: string | null;
+  verifiedSource: string | null;
+  verifyError: string | null;
+  /** Strongest first; `agrees` compares each with the computed sha256. */
+  expectedHashes: ExpectedHashView[];
+  /** The newest verifications first (at most VERIFICATION_HISTORY_LIMIT). */
+  verifications: VerificationRecord[];
+  /** Present copies of the same content elsewhere (including this file), 0 when unique. */
+  identicalCopies: number;
 }
+
+export interface VerificationRecord {
+  id: number;
+  trigger: string;
+  status: string;
+  sha256: string | null;
+  expectedSha256: string | null;
+  expectedSource: string | null;
+  bytes: number;
+  seconds: number;
+  /** Read speed, bytes per second (null when nothing was read). */
+  bytesPerSecond: number | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** History rows per file on the model page: enough to see a trend or when it went wrong. */
+export const VERIFICATION_HISTORY_LIMIT = 10;
 
 export interface OllamaLayer {
   mediaType: string;
@@ -626,6 +708,8 @@ export interface ModelDetail {
   files: ModelFileDetail[];
   locations: ModelLocation[];
   tags: ModelTagDetail[];
+  verification: VerificationSummary;
+  duplicates: DuplicateSummary | null;
 }
 
 function parseLayers(json: string | null | undefined): OllamaLayer[] {
@@ -650,11 +734,35 @@ export async function getModel(db: Db, id: number): Promise<ModelDetail | null> 
   const model = await db.model.findUnique({
     where: { id },
     include: {
-      files: { include: { library: { select: { path: true, label: true, status: true } } } },
+      files: {
+        include: {
+          library: { select: { path: true, label: true, status: true } },
+          expectedHashes: true,
+          verifications: { orderBy: [{ finishedAt: "desc" }, { id: "desc" }], take: VERIFICATION_HISTORY_LIMIT },
+        },
+      },
       tags: { include: { library: { select: { path: true, label: true } } } },
     },
   });
   if (!model) return null;
+  const copyKey = (f: { headerFingerprint: string | null; sha256: string | null }) =>
+    f.headerFingerprint ?? (f.sha256 ? `sha256:${f.sha256}` : null);
+  // Same rule as summarizeDuplicates: present indexed files with one key, whose known hashes agree.
+  const copiesByKey = new Map<string, { count: number; hashes: Set<string> }>();
+  for (const file of model.files) {
+    const key = copyKey(file);
+    if (key === null || file.missingSince !== null || file.state !== "indexed") continue;
+    const entry = copiesByKey.get(key) ?? { count: 0, hashes: new Set<string>() };
+    entry.count++;
+    if (file.sha256) entry.hashes.add(file.sha256);
+    copiesByKey.set(key, entry);
+  }
+  const identicalCopies = (f: (typeof model.files)[number]): number => {
+    const key = copyKey(f);
+    const entry = key === null || f.missingSince !== null || f.state !== "indexed" ? undefined : copiesByKey.get(key);
+    return entry && entry.count > 1 && entry.hashes.size <= 1 ? entry.count : 0;
+  };
+  const duplicates = summarizeDuplicates(model.files);
   const stateRows = await db.$queryRaw<Array<{ state: string }>>(
     Prisma.sql`SELECT ${stateSql} AS state FROM "Model" m WHERE m."id" = ${id}`,
   );
@@ -725,8 +833,31 @@ export async function getModel(db: Db, id: number): Promise<ModelDetail | null> 
       lastSeenAt: f.lastSeenAt.toISOString(),
       missingSince: iso(f.missingSince),
       indexedAt: iso(f.indexedAt),
+      verifyState: f.verifyState,
+      verifyProgress: f.verifyProgress,
+      verifiedAt: iso(f.verifiedAt),
+      verifiedSource: f.verifiedSource,
+      verifyError: f.verifyError,
+      expectedHashes: toExpectedHashViews(f.expectedHashes, f.sha256),
+      verifications: f.verifications.map((v) => ({
+        id: v.id,
+        trigger: v.trigger,
+        status: v.status,
+        sha256: v.sha256,
+        expectedSha256: v.expectedSha256,
+        expectedSource: v.expectedSource,
+        bytes: Number(v.bytes),
+        seconds: v.seconds,
+        bytesPerSecond: v.seconds > 0 && v.bytes > 0n ? Number(v.bytes) / v.seconds : null,
+        error: v.error,
+        startedAt: v.startedAt.toISOString(),
+        finishedAt: v.finishedAt.toISOString(),
+      })),
+      identicalCopies: identicalCopies(f),
     })),
     locations: buildLocations(model.files, model.tags, model.shardCount),
+    verification: summarizeVerification(model.files),
+    duplicates,
     tags: model.tags
       .map((t) => ({
         id: t.id,

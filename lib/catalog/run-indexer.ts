@@ -6,7 +6,7 @@ import type { AppConfig } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { errorMessage } from "../errors.ts";
 import { enqueueJob } from "../jobs/enqueue-job.ts";
-import { allJobs } from "../jobs/registry.ts";
+import { handlersFor } from "../jobs/worker-handlers.ts";
 import { runJobs } from "../jobs/run-jobs.ts";
 import { log } from "../log.ts";
 import { findMountForPath, isNetworkFsType, parseMountInfo, watchLibrary } from "../nfs/index.ts";
@@ -45,7 +45,7 @@ export async function runIndexer(db: Db, config: AppConfig, signal: AbortSignal)
   }
 
   try {
-    await runJobs({ db, jobs: allJobs.filter((job) => job.name.startsWith("catalog.")), concurrency: 2, leaseMs: config.jobLeaseMs, signal });
+    await runJobs({ db, jobs: handlersFor("catalog."), concurrency: 2, leaseMs: config.jobLeaseMs, signal });
   } finally {
     for (const timer of timers) clearInterval(timer);
     await Promise.allSettled([...watchers.values()].map((watcher) => watcher.close()));

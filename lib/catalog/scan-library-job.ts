@@ -1,6 +1,6 @@
-// catalog.scan-library: scan one library root into the catalogue. The scan
-// code (which touches the share) is loaded lazily so the web app can enqueue
-// this job without loading it.
+// catalog.scan-library: scan one library root into the catalogue. Only the
+// declaration lives here (the web app enqueues it); the handler is in
+// lib/jobs/worker-handlers.ts.
 import { z } from "zod";
 import { defineJob } from "../jobs/define-job.ts";
 
@@ -20,11 +20,4 @@ export const scanLibraryJob = defineJob({
   schema: scanLibraryPayloadSchema,
   maxAttempts: 3,
   dedupeKey: (payload) => `catalog.scan-library:${payload.libraryId}${payload.acceptMissing ? ":accept" : ""}`,
-  async run(ctx, payload) {
-    const { scanLibrary } = await import("./scan-library.ts");
-    return scanLibrary(ctx.db, payload, {
-      signal: ctx.signal,
-      onProgress: (done, total) => ctx.progress(done, total, "files"),
-    });
-  },
 });

@@ -3,7 +3,7 @@
 import type { AppConfig } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { errorMessage } from "../errors.ts";
-import { allJobs } from "../jobs/registry.ts";
+import { handlersFor } from "../jobs/worker-handlers.ts";
 import { runJobs } from "../jobs/run-jobs.ts";
 import { log } from "../log.ts";
 import { readHashingSettings } from "../settings/hashing-settings.ts";
@@ -34,7 +34,7 @@ export async function runHasher(db: Db, config: AppConfig, signal: AbortSignal):
   try {
     await runJobs({
       db,
-      jobs: allJobs.filter((job) => job.name.startsWith("hashing.")),
+      jobs: handlersFor("hashing."),
       concurrency: () => runtime.settings.concurrency,
       leaseMs: config.jobLeaseMs,
       signal,

@@ -1,5 +1,7 @@
-// Declares a durable job: its name, payload schema and handler. Every job is
-// listed once in lib/jobs/registry.ts; the runner refuses unknown names.
+// Declares a durable job. The declaration (name, payload schema, attempts,
+// dedupe key) is light and importable anywhere — the web app enqueues with it;
+// the handler is attached with handleJob() in worker-only code, and every
+// declared job must have one (checked when a worker starts).
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
@@ -33,20 +35,31 @@ export class JobDeferral extends Error {
   }
 }
 
-export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
+export interface JobSpec<Schema extends z.ZodType = z.ZodType> {
   name: string;
   schema: Schema;
   maxAttempts: number;
   /** Jobs with the same key are not queued twice (the queued one is reused). */
   dedupeKey?: (payload: z.infer<Schema>) => string | undefined;
+}
+
+export interface JobDefinition<Schema extends z.ZodType = z.ZodType> extends JobSpec<Schema> {
   run(ctx: JobContext, payload: z.infer<Schema>): Promise<unknown>;
 }
 
 export function defineJob<Schema extends z.ZodType>(
-  definition: Omit<JobDefinition<Schema>, "maxAttempts"> & { maxAttempts?: number },
-): JobDefinition<Schema> {
-  if (!/^[a-z]+\.[a-z-]+$/.test(definition.name)) {
-    throw new Error(`job name "${definition.name}" must look like domain.verb-noun`);
+  spec: Omit<JobSpec<Schema>, "maxAttempts"> & { maxAttempts?: number },
+): JobSpec<Schema> {
+  if (!/^[a-z]+\.[a-z-]+$/.test(spec.name)) {
+    throw new Error(`job name "${spec.name}" must look like domain.verb-noun`);
   }
-  return { maxAttempts: 3, ...definition };
+  return { maxAttempts: 3, ...spec };
+}
+
+/** Attaches the handler that worker processes run for a declared job. */
+export function handleJob<Schema extends z.ZodType>(
+  spec: JobSpec<Schema>,
+  run: (ctx: JobContext, payload: z.infer<Schema>) => Promise<unknown>,
+): JobDefinition {
+  return { ...spec, run } as unknown as JobDefinition;
 }

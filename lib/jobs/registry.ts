@@ -1,12 +1,12 @@
-// Every job the workers know. The runner and enqueueJob refuse other names.
+// Every job the system knows, as declarations (importable by the web app).
+// enqueueJob and the runner refuse other names; worker-handlers.ts must give
+// each one a handler.
 import { scanLibraryJob } from "../catalog/scan-library-job.ts";
 import { verifyFileJob } from "../hashing/verify-file-job.ts";
-import type { JobDefinition } from "./define-job.ts";
+import type { JobSpec } from "./define-job.ts";
 
-// Each handler is typed by its own payload schema; the runner parses the
-// payload with that schema before calling it, so the widening is safe.
-export const allJobs: readonly JobDefinition[] = [scanLibraryJob, verifyFileJob] as unknown as JobDefinition[];
+export const allJobSpecs: readonly JobSpec[] = [scanLibraryJob, verifyFileJob] as unknown as JobSpec[];
 
-export function findJob(name: string): JobDefinition | undefined {
-  return allJobs.find((job) => job.name === name);
+export function findJob(name: string): JobSpec | undefined {
+  return allJobSpecs.find((job) => job.name === name);
 }

@@ -1,6 +1,10 @@
 // A small, deterministic catalogue for query and browser tests: three
 // libraries (one unavailable after the mount-loss guard tripped), six models
-// covering every state and both kinds of location, scan runs, and problem files.
+// covering every state and both kinds of location, scan runs, and problem files;
+// and for verification: every verify state, expected hashes (one disagreeing),
+// history, checksum-file problems, jobs in every state, scrub runs and one
+// duplicate (the Qwen 7B file and its byte-identical Ollama blob).
+import { createHash } from "node:crypto";
 import type { Db } from "../../lib/db/client.ts";
 
 const GiB = 2 ** 30;
@@ -128,6 +132,8 @@ interface FileSeed {
   splitGroup?: string;
   blobDigest?: string;
   missingSince?: Date | null;
+  /** Defaults to one per path; identical bytes share one. */
+  headerFingerprint?: string;
 }
 
 let inode = 1000;
@@ -150,7 +156,7 @@ function createFile(db: Db, seed: FileSeed) {
       shardCount: seed.shardCount ?? null,
       splitGroup: seed.splitGroup ?? null,
       blobDigest: seed.blobDigest ?? null,
-      headerFingerprint: seed.state === undefined || seed.state === "indexed" ? `hfp-${seed.relPath}` : null,
+      headerFingerprint: seed.state === undefined || seed.state === "indexed" ? (seed.headerFingerprint ?? `hfp-${seed.relPath}`) : null,
       firstSeenAt: minutesAgo(60 * 24 * 7),
       lastSeenAt: minutesAgo(5),
       indexedAt: seed.state === undefined || seed.state === "indexed" ? minutesAgo(60 * 24 * 7) : null,
@@ -170,6 +176,36 @@ export interface SeededCatalog {
     gemmaArchive: number;
   };
   scanRuns: { nasLast: number; archiveLast: number };
+  files: SeededFiles;
+  jobs: SeededJobs;
+  scrubRuns: { done: number; running: number };
+  /** The hashes of the seeded mismatch: what the sidecar claims and what the file hashed to. */
+  hashes: { mistralExpected: string; mistralActual: string; llama: string; qwenBlob: string };
+}
+
+export interface SeededFiles {
+  llama: number;
+  mistral: number;
+  qwen72Shard1: number;
+  qwen72Shard2: number;
+  qwen72Shard3: number;
+  qwen7: number;
+  qwen7Blob: number;
+  phi: number;
+  gemma: number;
+  broken: number;
+}
+
+export interface SeededJobs {
+  running: number;
+  queuedManual: number;
+  queuedDeferred: number;
+  failed: number;
+  cancelled: number;
+  succeededScan: number;
+  succeededVerify: number;
+  succeededUnreadable: number;
+  failedScan: number;
 }
 
 export async function seedCatalog(db: Db): Promise<SeededCatalog> {
@@ -401,21 +437,22 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
   });
 
   // --- Files -----------------------------------------------------------------
-  await createFile(db, {
+  const llamaFile = await createFile(db, {
     libraryId: nas.id,
     relPath: "llama/Llama-3.2-1B-Instruct-F16.gguf",
     sizeBytes: 2_479_595_200n,
     modelId: llamaF16.id,
   });
-  await createFile(db, {
+  const mistralFile = await createFile(db, {
     libraryId: nas.id,
     relPath: "mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf",
     sizeBytes: 7_702_565_024n,
     modelId: mistralQ8.id,
   });
   const splitGroup = "qwen/Qwen2.5-72B-Instruct-Q4_K_M";
+  const shardIds: number[] = [];
   for (const index of [0, 1, 2]) {
-    await createFile(db, {
+    const shard = await createFile(db, {
       libraryId: nas.id,
       relPath: `${splitGroup}-0000${index + 1}-of-00003.gguf`,
       sizeBytes: 15_805_238_613n,
@@ -426,12 +463,15 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
       // The second shard was deleted on the NAS: the copy is incomplete.
       missingSince: index === 1 ? minutesAgo(60 * 6) : null,
     });
+    shardIds.push(shard.id);
   }
-  await createFile(db, {
+  const qwen7File = await createFile(db, {
     libraryId: nas.id,
     relPath: "qwen/qwen2.5-7b-instruct-q4_k_m.gguf",
     sizeBytes: 4_683_073_536n,
     modelId: qwen7.id,
+    // Byte-identical to the Ollama blob below (it was imported with `ollama create`).
+    headerFingerprint: "hfp-qwen2.5-7b-instruct-q4_k_m",
   });
   const qwenBlobDigest = "5ee4f07cdb9beadbbb293e85803c569b01bd37ed059d2715faa7bb405f31caa6";
   const qwenBlob = await createFile(db, {
@@ -441,22 +481,23 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
     modelId: qwen7.id,
     role: "ollama-blob",
     blobDigest: qwenBlobDigest,
+    headerFingerprint: "hfp-qwen2.5-7b-instruct-q4_k_m",
   });
-  await createFile(db, {
+  const phiFile = await createFile(db, {
     libraryId: nas.id,
     relPath: "old/Phi-3-mini-4k-instruct-q4.gguf",
     sizeBytes: 2_176_177_920n,
     modelId: phiMissing.id,
     missingSince: minutesAgo(60 * 24 * 2),
   });
-  await createFile(db, {
+  const gemmaFile = await createFile(db, {
     libraryId: archive.id,
     relPath: "gemma/gemma-2-2b-it-Q6_K.gguf",
     sizeBytes: 2_151_393_024n,
     modelId: gemmaArchive.id,
   });
   // Problem files: a truncated download, a partial download, and a temp blob.
-  await createFile(db, {
+  const brokenFile = await createFile(db, {
     libraryId: nas.id,
     relPath: "broken/truncated-model.gguf",
     sizeBytes: 1_048_600n,
@@ -616,7 +657,23 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
     },
   });
 
+  const files: SeededFiles = {
+    llama: llamaFile.id,
+    mistral: mistralFile.id,
+    qwen72Shard1: shardIds[0]!,
+    qwen72Shard2: shardIds[1]!,
+    qwen72Shard3: shardIds[2]!,
+    qwen7: qwen7File.id,
+    qwen7Blob: qwenBlob.id,
+    phi: phiFile.id,
+    gemma: gemmaFile.id,
+    broken: brokenFile.id,
+  };
+  const verification = await seedVerification(db, { nas: nas.id, archive: archive.id }, files, qwenBlobDigest);
+
   return {
+    ...verification,
+    files,
     libraries: { nas: nas.id, ollama: ollama.id, archive: archive.id },
     models: {
       llamaF16: llamaF16.id,
@@ -627,5 +684,300 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
       gemmaArchive: gemmaArchive.id,
     },
     scanRuns: { nasLast: nasLast.id, archiveLast: archiveLast.id },
+  };
+}
+
+/** A deterministic, realistic-looking SHA-256 for a label. */
+const fakeSha256 = (label: string) => createHash("sha256").update(label).digest("hex");
+
+/** The next local 01:00 (the default scrub window opens then): where a deferred scrub job waits. */
+function nextOneAm(): Date {
+  const now = new Date(seededAt);
+  const next = new Date(now.getFullYear(), now.getMonth(), now.getDate(), 1, 0, 0, 0);
+  if (next.getTime() <= seededAt) next.setDate(next.getDate() + 1);
+  return next;
+}
+
+async function seedVerification(
+  db: Db,
+  libraries: { nas: number; archive: number },
+  files: SeededFiles,
+  qwenBlobDigest: string,
+): Promise<Pick<SeededCatalog, "jobs" | "scrubRuns" | "hashes">> {
+  const hashes = {
+    llama: fakeSha256("llama-3.2-1b-f16"),
+    mistralActual: fakeSha256("mistral-7b-q8-as-downloaded"),
+    mistralExpected: fakeSha256("mistral-7b-q8-as-published"),
+    qwenBlob: qwenBlobDigest,
+  };
+  const shard1 = fakeSha256("qwen72-shard-1");
+  const phi = fakeSha256("phi-3-mini");
+  const day = 60 * 24;
+  const file = (id: number, data: Record<string, unknown>) => db.libraryFile.update({ where: { id }, data });
+  const expected = (fileId: number, source: string, sha256: string, sourcePath = "", recordedAt = minutesAgo(7 * day)) =>
+    db.expectedHash.create({ data: { fileId, source, sha256, sourcePath, recordedAt } });
+  const history = (
+    fileId: number,
+    row: { trigger: string; status: string; sha256?: string; expected?: string; source?: string; bytes: bigint; seconds: number; error?: string; at: Date; jobId?: number },
+  ) =>
+    db.verification.create({
+      data: {
+        fileId,
+        jobId: row.jobId ?? null,
+        trigger: row.trigger,
+        status: row.status,
+        sha256: row.sha256 ?? null,
+        expectedSha256: row.expected ?? null,
+        expectedSource: row.source ?? null,
+        bytes: row.bytes,
+        seconds: row.seconds,
+        error: row.error ?? null,
+        startedAt: new Date(row.at.getTime() - row.seconds * 1000),
+        finishedAt: row.at,
+      },
+    });
+
+  // Llama: verified against the SHA256SUMS that ships in its folder.
+  await file(files.llama, { sha256: hashes.llama, verifyState: "verified", verifiedAt: minutesAgo(day), verifiedSource: "sha256sums" });
+  await expected(files.llama, "first-seen", hashes.llama);
+  await expected(files.llama, "sha256sums", hashes.llama, "llama/SHA256SUMS", minutesAgo(2 * day));
+  await history(files.llama, { trigger: "scan", status: "verified", sha256: hashes.llama, bytes: 2_479_595_200n, seconds: 24.8, at: minutesAgo(7 * day) });
+  await history(files.llama, { trigger: "manual", status: "verified", sha256: hashes.llama, expected: hashes.llama, source: "sha256sums:llama/SHA256SUMS", bytes: 2_479_595_200n, seconds: 25.1, at: minutesAgo(day) });
+
+  // Mistral: the published .sha256 sidecar disagrees with what was downloaded — the loud mismatch.
+  const mismatchMessage = `MISMATCH: expected ${hashes.mistralExpected} (sidecar:mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf.sha256)`;
+  await file(files.mistral, { sha256: hashes.mistralActual, verifyState: "mismatch", verifiedAt: minutesAgo(120), verifiedSource: "sidecar", verifyError: mismatchMessage });
+  await expected(files.mistral, "first-seen", hashes.mistralActual);
+  await expected(files.mistral, "sidecar", hashes.mistralExpected, "mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf.sha256", minutesAgo(3 * day));
+  await history(files.mistral, { trigger: "scan", status: "verified", sha256: hashes.mistralActual, bytes: 7_702_565_024n, seconds: 80.2, at: minutesAgo(7 * day) });
+  await history(files.mistral, {
+    trigger: "scrub",
+    status: "mismatch",
+    sha256: hashes.mistralActual,
+    expected: hashes.mistralExpected,
+    source: "sidecar:mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf.sha256",
+    bytes: 7_702_565_024n,
+    seconds: 96.3,
+    error: mismatchMessage,
+    at: minutesAgo(120),
+  });
+
+  // Qwen 72B: shard 1 verified long ago (stale for the scrub), shard 3 being hashed right now.
+  await file(files.qwen72Shard1, { sha256: shard1, verifyState: "verified", verifiedAt: minutesAgo(45 * day), verifiedSource: "first-seen" });
+  await expected(files.qwen72Shard1, "first-seen", shard1, "", minutesAgo(45 * day));
+  await history(files.qwen72Shard1, { trigger: "scan", status: "verified", sha256: shard1, bytes: 15_805_238_613n, seconds: 171.4, at: minutesAgo(45 * day) });
+  await file(files.qwen72Shard3, { verifyState: "hashing", verifyProgress: 0.42 });
+
+  // Qwen 7B: the raw file and its Ollama blob, both verified (the blob by its own name).
+  await file(files.qwen7, { sha256: qwenBlobDigest, verifyState: "verified", verifiedAt: minutesAgo(3 * day), verifiedSource: "first-seen" });
+  await expected(files.qwen7, "first-seen", qwenBlobDigest);
+  await file(files.qwen7Blob, { sha256: qwenBlobDigest, verifyState: "verified", verifiedAt: minutesAgo(3 * day), verifiedSource: "ollama-blob-name" });
+  await expected(files.qwen7Blob, "ollama-blob-name", qwenBlobDigest);
+  await history(files.qwen7, { trigger: "scan", status: "verified", sha256: qwenBlobDigest, bytes: 4_683_073_536n, seconds: 47.2, at: minutesAgo(3 * day) });
+  await history(files.qwen7Blob, { trigger: "scan", status: "verified", sha256: qwenBlobDigest, expected: qwenBlobDigest, source: "ollama-blob-name", bytes: 4_683_073_536n, seconds: 49.0, at: minutesAgo(3 * day) });
+
+  // Phi is gone from the NAS; its old verdict stays in the history.
+  await file(files.phi, { sha256: phi, verifyState: "verified", verifiedAt: minutesAgo(10 * day), verifiedSource: "first-seen" });
+  await history(files.phi, { trigger: "scan", status: "verified", sha256: phi, bytes: 2_176_177_920n, seconds: 22.0, at: minutesAgo(10 * day) });
+
+  // Gemma waits for the scrub window; the truncated file has a bad sector.
+  await file(files.gemma, { verifyState: "queued" });
+  const ioError = "EIO: i/o error, read (byte 524288 of broken/truncated-model.gguf)";
+  await file(files.broken, { verifyState: "unreadable", verifiedAt: minutesAgo(20), verifyError: ioError });
+
+  // --- Checksum files ---------------------------------------------------------
+  await db.checksumFile.create({
+    data: {
+      libraryId: libraries.nas,
+      relPath: "llama/SHA256SUMS",
+      kind: "sha256sums",
+      sizeBytes: 412n,
+      mtimeMs: minutesAgo(2 * day).getTime(),
+      entries: 2,
+      problemsJson: JSON.stringify([
+        { line: 3, message: 'not a checksum line: expected "<64 hex digits>  <file name>"' },
+        { message: "lists llama/Llama-3.2-3B-Instruct-F16.gguf, which is not in this library" },
+      ]),
+      lastSeenAt: minutesAgo(10),
+    },
+  });
+  await db.checksumFile.create({
+    data: {
+      libraryId: libraries.nas,
+      relPath: "mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf.sha256",
+      kind: "sidecar",
+      sizeBytes: 108n,
+      mtimeMs: minutesAgo(3 * day).getTime(),
+      entries: 1,
+      lastSeenAt: minutesAgo(10),
+    },
+  });
+
+  // --- Jobs: one or more in every state ----------------------------------------
+  const job = (data: {
+    name?: string;
+    payload: Record<string, unknown>;
+    state: string;
+    priority?: number;
+    attempts?: number;
+    createdAt: Date;
+    runAfter?: Date;
+    startedAt?: Date;
+    finishedAt?: Date;
+    lastError?: string;
+    result?: unknown;
+    progress?: { done: number; total: number; unit: string; rate: number };
+    lease?: boolean;
+  }) => {
+    const name = data.name ?? "hashing.verify-file";
+    const key = name === "hashing.verify-file" ? `hashing.verify-file:${String(data.payload.fileId)}` : `catalog.scan-library:${String(data.payload.libraryId)}`;
+    return db.job.create({
+      data: {
+        name,
+        payloadJson: JSON.stringify(data.payload),
+        state: data.state,
+        priority: data.priority ?? 0,
+        attempts: data.attempts ?? (data.state === "queued" ? 0 : 1),
+        maxAttempts: 3,
+        dedupeKey: key,
+        runAfter: data.runAfter ?? data.createdAt,
+        createdAt: data.createdAt,
+        startedAt: data.startedAt ?? null,
+        finishedAt: data.finishedAt ?? null,
+        lastError: data.lastError ?? null,
+        resultJson: data.result === undefined ? null : JSON.stringify(data.result),
+        progressDone: data.progress?.done ?? null,
+        progressTotal: data.progress?.total ?? null,
+        progressUnit: data.progress?.unit ?? null,
+        progressRate: data.progress?.rate ?? null,
+        // No worker runs in the seeded tests; a lease far ahead keeps a real one from reclaiming it.
+        leaseOwner: data.lease ? "hasher@nas-test:4242" : null,
+        leaseExpiresAt: data.lease ? new Date(seededAt + 24 * 60 * 60_000) : null,
+        heartbeatAt: data.lease ? new Date(seededAt) : null,
+      },
+    });
+  };
+  const succeededScan = await job({
+    name: "catalog.scan-library",
+    payload: { libraryId: libraries.nas, trigger: "schedule", acceptMissing: false },
+    state: "succeeded",
+    priority: 0,
+    createdAt: new Date(minutesAgo(10).getTime() - 43_000),
+    startedAt: new Date(minutesAgo(10).getTime() - 42_500),
+    finishedAt: minutesAgo(10),
+    progress: { done: 9, total: 9, unit: "files", rate: 0.2 },
+    result: { filesSeen: 9 },
+  });
+  const failedScan = await job({
+    name: "catalog.scan-library",
+    payload: { libraryId: libraries.archive, trigger: "schedule", acceptMissing: false },
+    state: "failed",
+    attempts: 3,
+    createdAt: minutesAgo(2 * day),
+    startedAt: minutesAgo(2 * day - 5),
+    finishedAt: minutesAgo(2 * day - 6),
+    lastError: "timeout: readdir /mnt/archive/gguf did not answer within 15000 ms (hung mount?)",
+  });
+  const succeededVerify = await job({
+    payload: { fileId: files.qwen7Blob, trigger: "scan" },
+    state: "succeeded",
+    createdAt: minutesAgo(3 * day + 2),
+    startedAt: new Date(minutesAgo(3 * day).getTime() - 49_000),
+    finishedAt: minutesAgo(3 * day),
+    progress: { done: 4_683_073_536, total: 4_683_073_536, unit: "bytes", rate: 95_000_000 },
+  });
+  const succeededUnreadable = await job({
+    payload: { fileId: files.broken, trigger: "manual" },
+    state: "succeeded",
+    priority: 20,
+    createdAt: minutesAgo(21),
+    startedAt: minutesAgo(20.5),
+    finishedAt: minutesAgo(20),
+  });
+  const cancelled = await job({
+    payload: { fileId: files.mistral, trigger: "manual" },
+    state: "cancelled",
+    priority: 20,
+    createdAt: minutesAgo(100),
+    startedAt: minutesAgo(99),
+    finishedAt: minutesAgo(98),
+    lastError: "cancelled by an administrator",
+    progress: { done: 1_200_000_000, total: 7_702_565_024, unit: "bytes", rate: 88_000_000 },
+  });
+  const failed = await job({
+    payload: { fileId: files.qwen72Shard1, trigger: "scrub" },
+    state: "failed",
+    priority: -10,
+    attempts: 3,
+    createdAt: minutesAgo(5 * 60),
+    startedAt: minutesAgo(4 * 60),
+    finishedAt: minutesAgo(4 * 60 - 1),
+    lastError: "timeout: reading qwen/Qwen2.5-72B-Instruct-Q4_K_M-00001-of-00003.gguf: no answer within 15000 ms (the NAS may be hung)",
+  });
+  const running = await job({
+    payload: { fileId: files.qwen72Shard3, trigger: "manual" },
+    state: "running",
+    priority: 20,
+    createdAt: minutesAgo(2),
+    startedAt: new Date(seededAt - 78_000),
+    progress: { done: Math.round(15_805_238_613 * 0.42), total: 15_805_238_613, unit: "bytes", rate: 85_000_000 },
+    lease: true,
+  });
+  const queuedManual = await job({
+    payload: { fileId: files.llama, trigger: "manual" },
+    state: "queued",
+    priority: 20,
+    createdAt: minutesAgo(1),
+  });
+  const queuedDeferred = await job({
+    payload: { fileId: files.gemma, trigger: "scrub" },
+    state: "queued",
+    priority: -10,
+    createdAt: minutesAgo(3 * 60),
+    runAfter: nextOneAm(),
+    lastError: "deferred: outside the scrub window 01:00-06:00",
+  });
+
+  // --- Scrub runs -------------------------------------------------------------
+  const done = await db.scrubRun.create({
+    data: {
+      status: "done",
+      startedAt: minutesAgo(9 * day),
+      finishedAt: minutesAgo(9 * day - 200),
+      filesTotal: 7,
+      filesDone: 7,
+      bytesTotal: 51_000_000_000n,
+      bytesDone: 51_000_000_000n,
+      mismatches: 0,
+      unreadable: 0,
+    },
+  });
+  const runningScrub = await db.scrubRun.create({
+    data: {
+      status: "running",
+      startedAt: minutesAgo(3 * 60),
+      filesTotal: 4,
+      filesDone: 1,
+      bytesTotal: 33_561_135_214n,
+      bytesDone: 7_702_565_024n,
+      mismatches: 1,
+      unreadable: 0,
+    },
+  });
+
+  return {
+    hashes,
+    jobs: {
+      running: running.id,
+      queuedManual: queuedManual.id,
+      queuedDeferred: queuedDeferred.id,
+      failed: failed.id,
+      cancelled: cancelled.id,
+      succeededScan: succeededScan.id,
+      succeededVerify: succeededVerify.id,
+      succeededUnreadable: succeededUnreadable.id,
+      failedScan: failedScan.id,
+    },
+    scrubRuns: { done: done.id, running: runningScrub.id },
   };
 }

@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineJob, type JobDefinition } from "../../lib/jobs/define-job.ts";
+import { defineJob as declareJob, handleJob, type JobContext, type JobDefinition } from "../../lib/jobs/define-job.ts";
 import { backoffMs, claimNextJob, reclaimExpiredLeases, runJobs } from "../../lib/jobs/run-jobs.ts";
 import { AppError } from "../../lib/errors.ts";
 import { createTempDb, type TempDb } from "../helpers/temp-db.ts";
+
+/** A test job: declaration and handler in one. */
+function defineJob<S extends z.ZodType>(job: { name: string; schema: S; run: (ctx: JobContext, payload: z.infer<S>) => Promise<unknown> }): JobDefinition {
+  return handleJob(declareJob({ name: job.name, schema: job.schema }), job.run);
+}
 
 let temp: TempDb;
 beforeEach(async () => {
@@ -193,5 +198,19 @@ describe("job runner: deferral, cancellation, lease-checked writes", () => {
     expect(done.progressDone).toBe(600);
     expect(done.progressRate).toBeGreaterThan(500);
     expect(done.progressRate).toBeLessThan(1100);
+  });
+});
+
+describe("job registry", () => {
+  it("gives every declared job a handler in the workers", async () => {
+    const { assertEveryJobHasHandler, jobHandlers } = await import("../../lib/jobs/worker-handlers.ts");
+    expect(() => assertEveryJobHasHandler()).not.toThrow();
+    expect(jobHandlers.map((job) => job.name).sort()).toEqual(["catalog.scan-library", "hashing.verify-file"]);
+    expect(() => assertEveryJobHasHandler([])).toThrow(/catalog.scan-library, hashing.verify-file/);
+  });
+
+  it("refuses to enqueue a job name nobody declared", async () => {
+    const { enqueueJob } = await import("../../lib/jobs/enqueue-job.ts");
+    await expect(enqueueJob(temp.db, "catalog.frobnicate", {})).rejects.toThrow(/unknown job/);
   });
 });

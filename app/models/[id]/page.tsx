@@ -1,23 +1,34 @@
-// One model: header facts, where its files are, the Ollama tags that use it,
-// the tensor mix, the chat template and every metadata key.
+// One model: header facts, where its files are and whether their SHA-256 was
+// verified (hashes, expected hashes, history, "Verify now"), identical copies,
+// the Ollama tags that use it, the tensor mix, the chat template and every metadata key.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { cache } from "react";
 import {
+  formatAge,
   formatBytes,
   formatContextLength,
   formatCount,
   formatDateTime,
+  formatDuration,
+  formatFraction,
   formatParameterCount,
+  formatRate,
   describeMetadataValue,
   percent,
   shortDigest,
+  verifySourceLabel,
+  wholePercent,
 } from "../../../lib/catalog/format.ts";
-import { getModel, type ModelDetail, type ModelTagDetail } from "../../../lib/catalog/queries.ts";
+import { getModel, type ModelDetail, type ModelFileDetail, type ModelTagDetail } from "../../../lib/catalog/queries.ts";
 import { getDb } from "../../../lib/db/client.ts";
 import { Badge, FileStateBadge, ModelStateBadge } from "../../_components/badge.tsx";
+import { verifyFileAction, verifyModelAction } from "../../integrity/actions.ts";
+import { LiveRefresh } from "../../integrity/live-refresh.tsx";
+import { VerifyBadge } from "../../integrity/verify-badge.tsx";
+import { ActionButton } from "../../libraries/action-button.tsx";
 import { CopyButton } from "./copy-button.tsx";
 
 export const dynamic = "force-dynamic";
@@ -130,6 +141,7 @@ function FilesTable({ model }: { model: ModelDetail }) {
           <th>Role</th>
           <th className="text-right">Size</th>
           <th>State</th>
+          <th>Verified</th>
           <th>Last seen</th>
           <th>Missing since</th>
         </tr>
@@ -166,6 +178,15 @@ function FilesTable({ model }: { model: ModelDetail }) {
               <td>
                 <FileStateBadge state={file.state} missing={missing} />
               </td>
+              <td>
+                {missing ? (
+                  <span className="text-neutral-400">–</span>
+                ) : (
+                  <a href={`#verify-file-${file.id}`} className="hover:opacity-80">
+                    <VerifyBadge state={file.verifyState} source={file.verifiedSource} progress={file.verifyProgress} />
+                  </a>
+                )}
+              </td>
               <td className="whitespace-nowrap text-neutral-600">{formatDateTime(file.lastSeenAt)}</td>
               <td className={`whitespace-nowrap ${missing ? "font-medium text-amber-800" : "text-neutral-400"}`}>
                 {formatDateTime(file.missingSince)}
@@ -175,6 +196,177 @@ function FilesTable({ model }: { model: ModelDetail }) {
         })}
       </tbody>
     </table>
+  );
+}
+
+function FileVerification({ file, now }: { file: ModelFileDetail; now: number }) {
+  const missing = file.missingSince !== null;
+  return (
+    <article
+      id={`verify-file-${file.id}`}
+      className={`scroll-mt-4 border-b border-neutral-200 last:border-b-0 ${file.verifyState === "mismatch" && !missing ? "bg-red-50/50" : ""}`}
+      data-testid="file-verification"
+      data-file-id={file.id}
+      aria-label={`Verification of ${file.relPath}`}
+    >
+      <header className="flex flex-wrap items-center gap-2 px-3 pt-2">
+        <span className="font-mono text-[12px] break-all">{file.relPath}</span>
+        <span className="text-[12px] text-neutral-500">
+          {file.libraryLabel ?? file.libraryPath} · {formatBytes(file.sizeBytes)}
+        </span>
+        {missing ? <Badge tone="amber">missing</Badge> : <VerifyBadge state={file.verifyState} source={file.verifiedSource} progress={file.verifyProgress} showSource />}
+        {file.identicalCopies > 1 ? (
+          <span className="text-[12px] text-amber-800" title="Same content in other places: see Duplicates on the Integrity page">
+            1 of {file.identicalCopies} identical copies
+          </span>
+        ) : null}
+        <div className="ml-auto">
+          {missing || file.state === "ignored" ? null : (
+            <ActionButton action={verifyFileAction} fields={{ fileId: String(file.id) }} label="Verify file" pendingLabel="Queuing…" testId="verify-file" />
+          )}
+        </div>
+      </header>
+      {file.verifyState === "hashing" && !missing ? (
+        <div className="px-3 pt-1.5">
+          <div
+            className="h-2 overflow-hidden rounded-sm bg-sky-100"
+            role="progressbar"
+            aria-label={`Hashing ${file.relPath}`}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={wholePercent(file.verifyProgress ?? 0)}
+          >
+            <div className="h-full bg-sky-600 transition-[width]" style={{ width: `${percent(file.verifyProgress ?? 0, 1)}%` }} />
+          </div>
+          <div className="mt-0.5 text-[12px] text-sky-900">
+            Hashing: {formatFraction(file.verifyProgress ?? 0)} of {formatBytes(file.sizeBytes)} — live progress on{" "}
+            <Link href="/jobs" className="underline">
+              Jobs
+            </Link>
+          </div>
+        </div>
+      ) : null}
+      <dl className="grid gap-x-6 gap-y-1 px-3 py-2 md:grid-cols-[auto_1fr]">
+        <dt className="text-[11px] tracking-wide text-neutral-500 uppercase">SHA-256</dt>
+        <dd className="flex min-w-0 flex-wrap items-center gap-2">
+          {file.sha256 ? (
+            <>
+              <code className="font-mono text-[12px] break-all select-all" data-testid="file-sha256">
+                {file.sha256}
+              </code>
+              <CopyButton text={file.sha256} label="Copy" />
+            </>
+          ) : (
+            <span className="text-neutral-500">not hashed yet</span>
+          )}
+        </dd>
+        <dt className="text-[11px] tracking-wide text-neutral-500 uppercase">Last verified</dt>
+        <dd>
+          {file.verifiedAt ? (
+            <>
+              {formatDateTime(file.verifiedAt)} <span className="text-neutral-500">({formatAge(file.verifiedAt, now)})</span>
+              {file.verifyState === "verified" ? <span className="text-neutral-600"> · against {verifySourceLabel(file.verifiedSource)}</span> : null}
+              {file.verifyState === "verified" && (file.verifiedSource ?? "first-seen") === "first-seen" ? (
+                <span className="text-neutral-500"> (our own first hash: proves the bytes did not change, not that they are the published file)</span>
+              ) : null}
+            </>
+          ) : (
+            <span className="text-neutral-500">never</span>
+          )}
+        </dd>
+        {file.verifyError ? (
+          <>
+            <dt className="text-[11px] tracking-wide text-red-700 uppercase">Problem</dt>
+            <dd className="font-medium break-all text-red-800" data-testid="verify-error">
+              {file.verifyError}
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <div className="grid gap-3 px-3 pb-3 xl:grid-cols-2">
+        <div className="min-w-0">
+          <h3 className="mb-1 text-[11px] font-semibold tracking-wide text-neutral-500 uppercase">Expected hashes</h3>
+          {file.expectedHashes.length === 0 ? (
+            <p className="text-[12px] text-neutral-500">None: no Ollama blob name, SHA256SUMS or .sha256 sidecar names this file, and it was never hashed.</p>
+          ) : (
+            <table className="data-table" data-testid="expected-hashes">
+              <thead>
+                <tr>
+                  <th>Source</th>
+                  <th>SHA-256</th>
+                  <th>Recorded</th>
+                </tr>
+              </thead>
+              <tbody>
+                {file.expectedHashes.map((expected) => (
+                  <tr
+                    key={`${expected.source}:${expected.sourcePath}`}
+                    className={expected.agrees === false ? "bg-red-100/70" : undefined}
+                    data-agrees={expected.agrees === null ? undefined : String(expected.agrees)}
+                  >
+                    <td className="whitespace-nowrap">
+                      {verifySourceLabel(expected.source)}
+                      {expected.sourcePath ? <div className="font-mono text-[11px] break-all text-neutral-500">{expected.sourcePath}</div> : null}
+                    </td>
+                    <td className="font-mono text-[12px] break-all">
+                      {expected.sha256}
+                      {expected.agrees === false ? <div className="font-sans text-[11px] font-semibold text-red-700">✗ disagrees with the file</div> : null}
+                      {expected.agrees === true ? <span className="ml-1 font-sans text-emerald-700">✓</span> : null}
+                    </td>
+                    <td className="whitespace-nowrap text-neutral-600">{formatDateTime(expected.recordedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <div className="min-w-0">
+          <h3 className="mb-1 text-[11px] font-semibold tracking-wide text-neutral-500 uppercase">
+            History{file.verifications.length > 0 ? ` (last ${file.verifications.length})` : ""}
+          </h3>
+          {file.verifications.length === 0 ? (
+            <p className="text-[12px] text-neutral-500">Never verified.</p>
+          ) : (
+            <table className="data-table" data-testid="verification-history">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>Trigger</th>
+                  <th>Result</th>
+                  <th className="text-right">Took</th>
+                  <th className="text-right">Speed</th>
+                  <th>Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {file.verifications.map((v) => (
+                  <tr key={v.id} className={v.status === "mismatch" ? "bg-red-100/70" : undefined}>
+                    <td className="whitespace-nowrap" title={formatDateTime(v.finishedAt)}>
+                      {formatDateTime(v.finishedAt)}
+                    </td>
+                    <td>{v.trigger}</td>
+                    <td>
+                      <VerifyBadge state={v.status === "changed" ? "unverified" : v.status} source={v.expectedSource?.split(":")[0] ?? "first-seen"} />
+                    </td>
+                    <td className="text-right whitespace-nowrap tabular-nums">{formatDuration(v.seconds * 1000)}</td>
+                    <td className="text-right whitespace-nowrap tabular-nums">{formatRate(v.bytesPerSecond)}</td>
+                    <td className="max-w-72 text-[12px] text-red-800" title={v.error ?? undefined}>
+                      {v.status === "mismatch" && v.expectedSha256 ? (
+                        <>
+                          ≠ expected <span className="font-mono">{shortDigest(v.expectedSha256)}…</span> ({verifySourceLabel(v.expectedSource?.split(":")[0])})
+                        </>
+                      ) : (
+                        <span className="break-all">{v.error ?? ""}</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </div>
+    </article>
   );
 }
 
@@ -326,6 +518,10 @@ function MetadataTable({ metadata }: { metadata: Record<string, unknown> }) {
 export default async function ModelPage({ params }: PageProps) {
   const model = await loadModel((await params).id);
   if (!model) notFound();
+  const now = Date.now();
+  const present = model.files.filter((f) => f.missingSince === null);
+  const mismatched = present.filter((f) => f.verifyState === "mismatch");
+  const inProgress = present.some((f) => f.verifyState === "queued" || f.verifyState === "hashing");
   const subtitle = [model.organization, model.basename, model.sizeLabel, model.finetune, model.version].filter(Boolean).join(" · ");
 
   return (
@@ -339,8 +535,42 @@ export default async function ModelPage({ params }: PageProps) {
       <div className="flex flex-wrap items-center gap-2">
         <h1 className="text-[18px] font-semibold tracking-tight">{model.displayName}</h1>
         <ModelStateBadge state={model.state} />
+        <VerifyBadge state={model.verification.state} source={model.verification.source} progress={model.verification.progress} showSource />
         {subtitle ? <span className="text-neutral-500">{subtitle}</span> : null}
+        {present.length > 0 ? (
+          <div className="ml-auto">
+            <ActionButton action={verifyModelAction} fields={{ modelId: String(model.id) }} label="Verify now" pendingLabel="Queuing…" variant="primary" testId="verify-model" />
+          </div>
+        ) : null}
       </div>
+
+      {mismatched.length > 0 ? (
+        <div role="alert" className="rounded border border-red-700 bg-red-600 px-3 py-2 text-white" data-testid="model-mismatch">
+          <strong className="font-semibold">✗ Content mismatch.</strong>{" "}
+          {mismatched.length === 1 ? "This file does" : "These files do"} not match the expected SHA-256 — damaged on the share, or not the
+          published file. Do not serve {mismatched.length === 1 ? "it" : "them"} until re-downloaded and verified.
+          <ul className="mt-1 list-disc pl-5 font-mono text-[12px]">
+            {mismatched.map((file) => (
+              <li key={file.id}>
+                <a href={`#verify-file-${file.id}`} className="underline">
+                  {file.libraryLabel ?? file.libraryPath}: {file.relPath}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+
+      {model.duplicates ? (
+        <div className="rounded border border-amber-200 bg-amber-50 px-3 py-1.5 text-amber-950" data-testid="model-duplicates">
+          <strong className="font-semibold">Stored more than once:</strong> {model.duplicates.copies} identical copies
+          {model.duplicates.groups > 1 ? ` of ${model.duplicates.groups} files` : ""} ({model.duplicates.confirmed ? "same SHA-256" : "same header; not every copy hashed yet"}) —{" "}
+          {formatBytes(model.duplicates.wastedBytes)} in extra copies.{" "}
+          <Link href="/integrity#duplicates" className="underline">
+            All duplicates
+          </Link>
+        </div>
+      ) : null}
 
       {model.problems.length > 0 ? (
         <div role="alert" className="rounded border border-amber-300 bg-amber-50 px-3 py-2 text-amber-950" data-testid="model-problems">
@@ -361,6 +591,20 @@ export default async function ModelPage({ params }: PageProps) {
         <div className="overflow-x-auto">
           <FilesTable model={model} />
         </div>
+      </Section>
+
+      <Section
+        title="Verification"
+        id="verification"
+        aside={
+          <span className="text-[12px] text-neutral-500">
+            {formatCount(model.verification.verifiedFiles)} of {formatCount(model.verification.files)} present file{model.verification.files === 1 ? "" : "s"} verified
+          </span>
+        }
+      >
+        {model.files.map((file) => (
+          <FileVerification key={file.id} file={file} now={now} />
+        ))}
       </Section>
 
       {model.tags.length > 0 ? (
@@ -395,6 +639,7 @@ export default async function ModelPage({ params }: PageProps) {
           <MetadataTable metadata={model.metadata} />
         </div>
       </Section>
+      <LiveRefresh active={inProgress} />
     </div>
   );
 }
