@@ -15,6 +15,15 @@ export {
   type StatfsSummary,
   type ReadMountSummaryOptions,
 } from "./mount-info.ts";
+export {
+  localShareFs,
+  labelledPath,
+  type ShareFs,
+  type ShareDir,
+  type ShareDirent,
+  type ShareStats,
+  type ShareFileHandle,
+} from "./share-fs.ts";
 export { classifyName, isSkippedDirName, isOllamaBlobName, parseShardName, type NameKind, type ShardName } from "./classify-name.ts";
 export {
   walkLibrary,

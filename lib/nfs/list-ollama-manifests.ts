@@ -1,11 +1,11 @@
 // Read-only listing of an Ollama model store: manifests/<host>/<namespace>/<model>/<tag>
 // files and the blobs/ folder, with the same timeouts as every other root access.
-import { promises as fsp, type BigIntStats, type Dirent } from "node:fs";
 import path from "node:path";
 import { AppError } from "../errors.ts";
 import { classifyName, isOllamaBlobName } from "./classify-name.ts";
 import { requireTimeoutMs } from "./require-option.ts";
 import { rootFailureOf } from "./root-problem.ts";
+import { labelledPath, localShareFs, type ShareDirent, type ShareFs, type ShareStats } from "./share-fs.ts";
 import { rootUnavailableError, statRootDir } from "./stat-root-dir.ts";
 import { errnoCode, fsError, withFsTimeout } from "./with-fs-timeout.ts";
 
@@ -50,27 +50,33 @@ export interface OllamaBlobListing {
   otherCount: number;
 }
 
-async function listDir(dirPath: string, timeoutMs: number): Promise<Dirent[]> {
-  const entries = await withFsTimeout(() => fsp.readdir(dirPath, { withFileTypes: true }), timeoutMs, `Listing ${dirPath}`).catch(
-    (error: unknown) => {
-      throw fsError(error, dirPath);
-    },
-  );
+/** One store listing: the filesystem it reads and the per-call budget. */
+interface StoreReader {
+  fs: ShareFs;
+  timeoutMs: number;
+}
+
+async function listDir({ fs, timeoutMs }: StoreReader, dirPath: string): Promise<ShareDirent[]> {
+  const shown = labelledPath(fs, dirPath);
+  const entries = await withFsTimeout(() => fs.readdir(dirPath), timeoutMs, `Listing ${shown}`).catch((error: unknown) => {
+    throw fsError(error, shown);
+  });
   if (entries.length > MAX_STORE_DIR_ENTRIES) {
-    throw new AppError("invalid-input", `${dirPath} holds ${entries.length} entries, more than the ${MAX_STORE_DIR_ENTRIES} an Ollama store would`, {
-      details: { path: dirPath, entries: entries.length },
+    throw new AppError("invalid-input", `${shown} holds ${entries.length} entries, more than the ${MAX_STORE_DIR_ENTRIES} an Ollama store would`, {
+      details: { path: shown, entries: entries.length },
     });
   }
   return entries;
 }
 
 /** stat() following symlinks; null when the entry vanished or is a dangling link. */
-async function statOrNull(filePath: string, timeoutMs: number): Promise<BigIntStats | null> {
+async function statOrNull({ fs, timeoutMs }: StoreReader, filePath: string): Promise<ShareStats | null> {
+  const shown = labelledPath(fs, filePath);
   try {
-    return await withFsTimeout(() => fsp.stat(filePath, { bigint: true }), timeoutMs, `stat of ${filePath}`);
+    return await withFsTimeout(() => fs.stat(filePath), timeoutMs, `stat of ${shown}`);
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return null;
-    throw fsError(error, filePath);
+    throw fsError(error, shown);
   }
 }
 
@@ -93,19 +99,19 @@ function isCandidateName(name: string): boolean {
 }
 
 /** Sub-folders of `dirPath`, following symlinks (safe: the depth is fixed at four). */
-async function subDirs(dirPath: string, timeoutMs: number): Promise<string[]> {
-  const entries = (await listDir(dirPath, timeoutMs)).filter((e) => isCandidateName(e.name));
+async function subDirs(reader: StoreReader, dirPath: string): Promise<string[]> {
+  const entries = (await listDir(reader, dirPath)).filter((e) => isCandidateName(e.name));
   const isDir = await mapLimited(entries, async (entry) => {
     if (entry.isDirectory()) return true;
     if (!entry.isSymbolicLink()) return false;
-    return (await statOrNull(path.join(dirPath, entry.name), timeoutMs))?.isDirectory() ?? false;
+    return (await statOrNull(reader, path.posix.join(dirPath, entry.name)))?.isDirectory() ?? false;
   });
   return entries.filter((_entry, i) => isDir[i]).map((entry) => entry.name);
 }
 
 /** A missing, hung or unreadable manifests/ or blobs/ folder makes the store unavailable; other errors pass. */
-function storeDirError(dirPath: string, error: unknown, timeoutMs: number): unknown {
-  return rootFailureOf(error) === "unknown" ? error : rootUnavailableError(dirPath, error, timeoutMs, "Ollama store folder");
+function storeDirError({ fs, timeoutMs }: StoreReader, dirPath: string, error: unknown): unknown {
+  return rootFailureOf(error) === "unknown" ? error : rootUnavailableError(labelledPath(fs, dirPath), error, timeoutMs, "Ollama store folder");
 }
 
 function byName(a: string, b: string): number {
@@ -115,25 +121,26 @@ function byName(a: string, b: string): number {
 /**
  * Lists manifest files exactly four levels below manifests/ (host, namespace,
  * model, tag), the same four-level glob Ollama uses. Any unreadable folder fails
- * the whole listing: a partial list would make models look deleted.
+ * the whole listing: a partial list would make models look deleted. Reads through `fs`.
  */
-export async function listOllamaManifests(root: string, timeoutMs: number): Promise<OllamaManifestEntry[]> {
+export async function listOllamaManifests(root: string, timeoutMs: number, fs: ShareFs = localShareFs): Promise<OllamaManifestEntry[]> {
   requireTimeoutMs(timeoutMs);
-  await statRootDir(root, timeoutMs);
-  const manifestsDir = path.join(root, "manifests");
+  await statRootDir(root, timeoutMs, fs);
+  const reader: StoreReader = { fs, timeoutMs };
+  const manifestsDir = path.posix.join(root, "manifests");
   const result: OllamaManifestEntry[] = [];
   let hosts: string[];
   try {
-    hosts = await subDirs(manifestsDir, timeoutMs);
+    hosts = await subDirs(reader, manifestsDir);
   } catch (error) {
-    throw storeDirError(manifestsDir, error, timeoutMs);
+    throw storeDirError(reader, manifestsDir, error);
   }
   for (const host of hosts) {
-    for (const namespace of await subDirs(path.join(manifestsDir, host), timeoutMs)) {
-      for (const model of await subDirs(path.join(manifestsDir, host, namespace), timeoutMs)) {
-        const modelDir = path.join(manifestsDir, host, namespace, model);
-        const tags = (await listDir(modelDir, timeoutMs)).filter((e) => isCandidateName(e.name) && !e.isDirectory());
-        const stats = await mapLimited(tags, (tag) => statOrNull(path.join(modelDir, tag.name), timeoutMs));
+    for (const namespace of await subDirs(reader, path.posix.join(manifestsDir, host))) {
+      for (const model of await subDirs(reader, path.posix.join(manifestsDir, host, namespace))) {
+        const modelDir = path.posix.join(manifestsDir, host, namespace, model);
+        const tags = (await listDir(reader, modelDir)).filter((e) => isCandidateName(e.name) && !e.isDirectory());
+        const stats = await mapLimited(tags, (tag) => statOrNull(reader, path.posix.join(modelDir, tag.name)));
         tags.forEach((tag, i) => {
           const s = stats[i];
           if (!s?.isFile()) return;
@@ -153,16 +160,17 @@ export async function listOllamaManifests(root: string, timeoutMs: number): Prom
   return result.sort((a, b) => byName(a.relPath, b.relPath));
 }
 
-/** Lists blobs/: finished "sha256-<hex>" blobs and in-progress temp files, separately. */
-export async function listOllamaBlobs(root: string, timeoutMs: number): Promise<OllamaBlobListing> {
+/** Lists blobs/ on `fs`: finished "sha256-<hex>" blobs and in-progress temp files, separately. */
+export async function listOllamaBlobs(root: string, timeoutMs: number, fs: ShareFs = localShareFs): Promise<OllamaBlobListing> {
   requireTimeoutMs(timeoutMs);
-  await statRootDir(root, timeoutMs);
-  const blobsDir = path.join(root, "blobs");
-  let entries: Dirent[];
+  await statRootDir(root, timeoutMs, fs);
+  const reader: StoreReader = { fs, timeoutMs };
+  const blobsDir = path.posix.join(root, "blobs");
+  let entries: ShareDirent[];
   try {
-    entries = await listDir(blobsDir, timeoutMs);
+    entries = await listDir(reader, blobsDir);
   } catch (error) {
-    throw storeDirError(blobsDir, error, timeoutMs);
+    throw storeDirError(reader, blobsDir, error);
   }
   const listing: OllamaBlobListing = { blobs: [], temps: [], otherCount: 0 };
   const wanted = entries.filter((e) => {
@@ -170,7 +178,7 @@ export async function listOllamaBlobs(root: string, timeoutMs: number): Promise<
     if (!relevant) listing.otherCount++;
     return relevant;
   });
-  const stats = await mapLimited(wanted, (entry) => statOrNull(path.join(blobsDir, entry.name), timeoutMs));
+  const stats = await mapLimited(wanted, (entry) => statOrNull(reader, path.posix.join(blobsDir, entry.name)));
   wanted.forEach((entry, i) => {
     const s = stats[i];
     if (!s?.isFile()) {

@@ -1,8 +1,8 @@
 // Random-access reads of one file for the GGUF header reader, with a timeout on
 // every call and a budget so a corrupt header cannot make us read gigabytes.
-import { promises as fsp, type BigIntStats } from "node:fs";
 import { AppError } from "../errors.ts";
 import { requireIntegerOption, requireTimeoutMs } from "./require-option.ts";
+import { labelledPath, localShareFs, type ShareFileHandle, type ShareFs, type ShareStats } from "./share-fs.ts";
 import { fsError, withFsTimeout } from "./with-fs-timeout.ts";
 
 /** Structural twin of lib/gguf's ByteSource: lib/nfs must not import lib/gguf. */
@@ -32,20 +32,23 @@ export const DEFAULT_MAX_READ_BYTES = 1024 * 1024 * 1024;
 export interface OpenFileSourceOptions {
   timeoutMs: number;
   maxReadBytes?: number;
+  /** Where the file lives; node:fs by default. */
+  fs?: ShareFs;
 }
 
 class TimedFileSource implements FileSource {
   readonly size: number;
   #bytesRead = 0;
   #closed = false;
-  readonly #handle: fsp.FileHandle;
+  readonly #handle: ShareFileHandle;
+  /** The labelled path, for messages. */
   readonly #path: string;
   readonly #timeoutMs: number;
   readonly #maxReadBytes: number;
 
-  constructor(handle: fsp.FileHandle, absPath: string, size: number, timeoutMs: number, maxReadBytes: number) {
+  constructor(handle: ShareFileHandle, shownPath: string, size: number, timeoutMs: number, maxReadBytes: number) {
     this.#handle = handle;
-    this.#path = absPath;
+    this.#path = shownPath;
     this.size = size;
     this.#timeoutMs = timeoutMs;
     this.#maxReadBytes = maxReadBytes;
@@ -93,30 +96,32 @@ class TimedFileSource implements FileSource {
   }
 }
 
-/** Opens a regular file for positional reads. Throws AppError (not-found, forbidden, timeout, …). */
+/** Opens a regular file on `options.fs` for positional reads. Throws AppError (not-found, forbidden, timeout, …). */
 export async function openFileSource(absPath: string, options: OpenFileSourceOptions): Promise<FileSource> {
   const timeoutMs = requireTimeoutMs(options.timeoutMs);
   const maxReadBytes = requireIntegerOption("maxReadBytes", options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES, 0);
-  const opening = fsp.open(absPath, "r");
-  let handle: fsp.FileHandle;
+  const fs = options.fs ?? localShareFs;
+  const shown = labelledPath(fs, absPath);
+  const opening = fs.open(absPath);
+  let handle: ShareFileHandle;
   try {
-    handle = await withFsTimeout(() => opening, timeoutMs, `Opening ${absPath}`);
+    handle = await withFsTimeout(() => opening, timeoutMs, `Opening ${shown}`);
   } catch (error) {
     // If the open completes after we gave up, close that descriptor instead of leaking it.
     opening.then((late) => late.close()).then(undefined, () => undefined);
-    throw fsError(error, absPath);
+    throw fsError(error, shown);
   }
-  let stats: BigIntStats;
+  let stats: ShareStats;
   try {
-    stats = await withFsTimeout(() => handle.stat({ bigint: true }), timeoutMs, `stat of ${absPath}`);
+    stats = await withFsTimeout(() => handle.stat(), timeoutMs, `stat of ${shown}`);
   } catch (error) {
     // The stat failure is what the caller needs to hear; a failing close adds nothing.
     handle.close().then(undefined, () => undefined);
-    throw fsError(error, absPath);
+    throw fsError(error, shown);
   }
   if (!stats.isFile()) {
     await handle.close();
-    throw new AppError("invalid-input", `${absPath} is not a regular file`, { details: { path: absPath } });
+    throw new AppError("invalid-input", `${shown} is not a regular file`, { details: { path: shown } });
   }
-  return new TimedFileSource(handle, absPath, Number(stats.size), timeoutMs, maxReadBytes);
+  return new TimedFileSource(handle, shown, Number(stats.size), timeoutMs, maxReadBytes);
 }

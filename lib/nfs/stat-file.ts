@@ -1,7 +1,7 @@
 // One timed stat of a known file, for stability checks between scans.
-import { promises as fsp } from "node:fs";
 import { AppError } from "../errors.ts";
 import { requireTimeoutMs } from "./require-option.ts";
+import { labelledPath, localShareFs, type ShareFs } from "./share-fs.ts";
 import { errnoCode, fsError, withFsTimeout } from "./with-fs-timeout.ts";
 
 export interface FileStat {
@@ -13,15 +13,16 @@ export interface FileStat {
 }
 
 /**
- * Stats `absPath` (following symlinks). Returns null when the file does not exist
- * (ENOENT, or ENOTDIR: a parent turned into a file); other failures throw AppError.
+ * Stats `absPath` on `fs` (following symlinks). Returns null when the file does not
+ * exist (ENOENT, or ENOTDIR: a parent turned into a file); other failures throw AppError.
  */
-export async function statFile(absPath: string, timeoutMs: number): Promise<FileStat | null> {
+export async function statFile(absPath: string, timeoutMs: number, fs: ShareFs = localShareFs): Promise<FileStat | null> {
   requireTimeoutMs(timeoutMs);
+  const shown = labelledPath(fs, absPath);
   try {
-    const stats = await withFsTimeout(() => fsp.stat(absPath, { bigint: true }), timeoutMs, `stat of ${absPath}`);
+    const stats = await withFsTimeout(() => fs.stat(absPath), timeoutMs, `stat of ${shown}`);
     if (!stats.isFile()) {
-      throw new AppError("invalid-input", `${absPath} is not a regular file`, { details: { path: absPath } });
+      throw new AppError("invalid-input", `${shown} is not a regular file`, { details: { path: shown } });
     }
     return {
       sizeBytes: Number(stats.size),
@@ -32,6 +33,6 @@ export async function statFile(absPath: string, timeoutMs: number): Promise<File
   } catch (error) {
     const errno = errnoCode(error);
     if (errno === "ENOENT" || errno === "ENOTDIR") return null;
-    throw fsError(error, absPath);
+    throw fsError(error, shown);
   }
 }

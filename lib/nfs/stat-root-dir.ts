@@ -1,14 +1,16 @@
 // The first call of every operation on a library root: is it there, is it a
 // folder, and does it answer? Failures become AppError("unavailable") so a scan
 // never mistakes a vanished share for an empty library.
-import { promises as fsp, type BigIntStats } from "node:fs";
 import { AppError } from "../errors.ts";
 import { rootFailureOf, rootProblem, type RootFailure } from "./root-problem.ts";
+import { labelledPath, localShareFs, type ShareFs, type ShareStats } from "./share-fs.ts";
 import { withFsTimeout } from "./with-fs-timeout.ts";
 
-export type StatBigInt = (path: string) => Promise<BigIntStats>;
+/** The older form of the third argument: a bare stat() following symlinks. */
+export type StatBigInt = (path: string) => Promise<ShareStats>;
 
-const statFollowingLinks: StatBigInt = (p) => fsp.stat(p, { bigint: true });
+/** What statRootDir needs of a filesystem; the label is optional so a WalkFs fits. */
+export type RootStatFs = Pick<ShareFs, "stat"> & { readonly label?: string };
 
 function unavailable(root: string, failure: RootFailure, timeoutMs: number, cause?: unknown, label?: string): AppError {
   const problem = rootProblem(root, failure, timeoutMs, label);
@@ -19,19 +21,27 @@ function unavailable(root: string, failure: RootFailure, timeoutMs: number, caus
   });
 }
 
-/** Stats `root` (following symlinks) and throws AppError("unavailable") unless it is a directory. */
-export async function statRootDir(root: string, timeoutMs: number, stat: StatBigInt = statFollowingLinks): Promise<BigIntStats> {
-  let stats: BigIntStats;
+/**
+ * Stats `root` (following symlinks) on `fs` and throws AppError("unavailable") unless
+ * it is a directory. Messages and details name the root as `fs.label + root`.
+ */
+export async function statRootDir(root: string, timeoutMs: number, fs: RootStatFs | StatBigInt = localShareFs): Promise<ShareStats> {
+  const share: RootStatFs = typeof fs === "function" ? { stat: fs } : fs;
+  const shown = labelledPath(share, root);
+  let stats: ShareStats;
   try {
-    stats = await withFsTimeout(() => stat(root), timeoutMs, `Library root ${root}`);
+    stats = await withFsTimeout(() => share.stat(root), timeoutMs, `Library root ${shown}`);
   } catch (error) {
-    throw unavailable(root, rootFailureOf(error), timeoutMs, error);
+    throw unavailable(shown, rootFailureOf(error), timeoutMs, error);
   }
-  if (!stats.isDirectory()) throw unavailable(root, "not-a-directory", timeoutMs);
+  if (!stats.isDirectory()) throw unavailable(shown, "not-a-directory", timeoutMs);
   return stats;
 }
 
-/** The same AppError for a failure found after the root's stat (e.g. opendir of the root). */
+/**
+ * The same AppError for a failure found after the root's stat (e.g. opendir of the root).
+ * `root` is named as given: pass the labelled path (see labelledPath).
+ */
 export function rootUnavailableError(root: string, error: unknown, timeoutMs: number, label?: string): AppError {
   return unavailable(root, rootFailureOf(error), timeoutMs, error, label);
 }

@@ -1,11 +1,11 @@
 // Bounded walk of a library root. Every filesystem call has a timeout; the
 // walk is iterative (no recursion), never follows directory symlinks, and
 // stops with a clear error instead of eating memory on a wrongly chosen root.
-import { promises as fsp, type BigIntStats, type Dirent } from "node:fs";
 import path from "node:path";
 import { AppError } from "../errors.ts";
 import { classifyName, isSkippedDirName, type NameKind } from "./classify-name.ts";
 import { requireIntegerOption, requireTimeoutMs } from "./require-option.ts";
+import { labelledPath, localShareFs, type ShareDir, type ShareDirent, type ShareFs, type ShareStats } from "./share-fs.ts";
 import { rootUnavailableError, statRootDir } from "./stat-root-dir.ts";
 import { errnoCode, fsError, withFsTimeout } from "./with-fs-timeout.ts";
 
@@ -65,22 +65,14 @@ export interface WalkResult {
   };
 }
 
-interface WalkDir {
-  read(): Promise<Dirent | null>;
-  close(): Promise<void>;
-}
+/**
+ * The filesystem calls the walk makes: every ShareFs is one. The label is optional
+ * so a fake with just opendir and stat (simulating EACCES or a hang) still fits.
+ */
+export type WalkFs = Pick<ShareFs, "opendir" | "stat"> & { readonly label?: string };
 
-/** The filesystem calls the walk makes; injectable so tests can simulate EACCES or a hang (tests run as root). */
-export interface WalkFs {
-  opendir(dirPath: string, options: { bufferSize: number }): Promise<WalkDir>;
-  /** stat() following symlinks, with bigint fields. */
-  stat(filePath: string): Promise<BigIntStats>;
-}
-
-export const nodeWalkFs: WalkFs = {
-  opendir: (dirPath, options) => fsp.opendir(dirPath, options),
-  stat: (filePath) => fsp.stat(filePath, { bigint: true }),
-};
+/** The node:fs walk filesystem (the same object as localShareFs). */
+export const nodeWalkFs: ShareFs = localShareFs;
 
 export interface WalkLibraryOptions {
   /** Budget for each single filesystem call (not for the whole walk). */
@@ -90,6 +82,7 @@ export interface WalkLibraryOptions {
   /** Called after each batch with the number of entries seen so far. */
   onProgress?: (entriesSeen: number) => void;
   signal?: AbortSignal;
+  /** Where the root lives; node:fs by default. Messages name paths as `fs.label + path`. */
   fs?: WalkFs;
 }
 
@@ -132,11 +125,12 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
   const timeoutMs = requireTimeoutMs(options.timeoutMs);
   const maxDepth = requireIntegerOption("maxDepth", options.maxDepth ?? DEFAULT_MAX_DEPTH, 0, 10_000);
   const maxEntries = requireIntegerOption("maxEntries", options.maxEntries ?? DEFAULT_MAX_ENTRIES, 1);
-  const fs = options.fs ?? nodeWalkFs;
+  const fs = options.fs ?? localShareFs;
+  const shownRoot = labelledPath(fs, root);
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
 
-  await statRootDir(root, timeoutMs, (p) => fs.stat(p));
+  await statRootDir(root, timeoutMs, fs);
 
   const files: WalkedFile[] = [];
   const skipped: SkippedEntry[] = [];
@@ -145,14 +139,14 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
 
   const skip = (relPath: string, reason: SkipReason, error?: unknown): void => {
     const errno = errnoCode(error);
-    const message = error === undefined ? undefined : fsError(error, relPath === "" ? root : relPath).message;
+    const message = error === undefined ? undefined : fsError(error, labelledPath(fs, path.posix.join(root, relPath))).message;
     skipped.push({ relPath, reason, ...(errno ? { errno } : {}), ...(message ? { message } : {}) });
   };
 
   const statEntry = async (file: FileToStat): Promise<void> => {
-    let stats: BigIntStats;
+    let stats: ShareStats;
     try {
-      stats = await withFsTimeout(() => fs.stat(file.absPath), timeoutMs, `stat of ${file.absPath}`);
+      stats = await withFsTimeout(() => fs.stat(file.absPath), timeoutMs, `stat of ${labelledPath(fs, file.absPath)}`);
     } catch (error) {
       if (!isErrnoError(error)) throw error;
       if (file.viaSymlink) skip(file.relPath, "broken-symlink", error);
@@ -178,11 +172,11 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
   };
 
   /** Sorts one batch of entries into sub-folders to visit and files to stat. */
-  const processBatch = async (current: PendingDir, batch: readonly Dirent[]): Promise<void> => {
+  const processBatch = async (current: PendingDir, batch: readonly ShareDirent[]): Promise<void> => {
     const toStat: FileToStat[] = [];
     for (const entry of batch) {
       const name = entry.name;
-      const absPath = path.join(current.absPath, name);
+      const absPath = path.posix.join(current.absPath, name);
       const relPath = joinRel(current.relPath, name);
       if (entry.isDirectory()) {
         if (isSkippedDirName(name)) counts.skippedDirs++;
@@ -200,10 +194,10 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
     await mapLimited(toStat, STAT_CONCURRENCY, statEntry);
   };
 
-  const readBatch = (dir: WalkDir, current: PendingDir): Promise<Dirent[]> =>
+  const readBatch = (dir: ShareDir, current: PendingDir): Promise<ShareDirent[]> =>
     withFsTimeout(
       async () => {
-        const entries: Dirent[] = [];
+        const entries: ShareDirent[] = [];
         while (entries.length < READDIR_BATCH_SIZE) {
           const entry = await dir.read();
           if (entry === null) break;
@@ -212,22 +206,22 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
         return entries;
       },
       timeoutMs,
-      `Listing ${current.absPath}`,
+      `Listing ${labelledPath(fs, current.absPath)}`,
     );
 
   while (stack.length > 0) {
     signal?.throwIfAborted();
     const current = stack.pop() as PendingDir;
     const isRoot = current.relPath === "";
-    let dir: WalkDir;
+    let dir: ShareDir;
     try {
       dir = await withFsTimeout(
         () => fs.opendir(current.absPath, { bufferSize: READDIR_BATCH_SIZE }),
         timeoutMs,
-        `Listing ${current.absPath}`,
+        `Listing ${labelledPath(fs, current.absPath)}`,
       );
     } catch (error) {
-      if (isRoot) throw rootUnavailableError(root, error, timeoutMs);
+      if (isRoot) throw rootUnavailableError(shownRoot, error, timeoutMs);
       if (!isErrnoError(error)) throw error;
       // ENOENT: deleted while we walked, so it is gone rather than unreadable.
       if (errnoCode(error) !== "ENOENT") skip(current.relPath, "unreadable-dir", error);
@@ -237,11 +231,11 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
 
     try {
       for (;;) {
-        let batch: Dirent[];
+        let batch: ShareDirent[];
         try {
           batch = await readBatch(dir, current);
         } catch (error) {
-          if (isRoot) throw rootUnavailableError(root, error, timeoutMs);
+          if (isRoot) throw rootUnavailableError(shownRoot, error, timeoutMs);
           if (!isErrnoError(error)) throw error;
           // Entries read before the failure stay listed; the folder is marked incomplete.
           skip(current.relPath, "unreadable-dir", error);
@@ -251,9 +245,9 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
         if (counts.entries > maxEntries) {
           throw new AppError(
             "invalid-input",
-            `Library root ${root} holds more than ${maxEntries} entries; stopped walking. Check that the root ` +
+            `Library root ${shownRoot} holds more than ${maxEntries} entries; stopped walking. Check that the root ` +
               "points at the model folder (not a whole share or home directory), or raise maxEntries.",
-            { details: { path: root, maxEntries } },
+            { details: { path: shownRoot, maxEntries } },
           );
         }
         await processBatch(current, batch);
@@ -267,7 +261,7 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
       dir.close().then(undefined, () => undefined);
       throw error;
     }
-    await withFsTimeout(() => dir.close(), timeoutMs, `Closing ${current.absPath}`);
+    await withFsTimeout(() => dir.close(), timeoutMs, `Closing ${labelledPath(fs, current.absPath)}`);
   }
 
   const byPath = (a: { relPath: string }, b: { relPath: string }): number =>
