@@ -17,6 +17,7 @@ import {
   type ScrubRunView,
 } from "../../lib/hashing/queries.ts";
 import { Badge } from "../_components/badge.tsx";
+import { CardSection } from "../_components/card-section.tsx";
 import { ActionButton } from "../libraries/action-button.tsx";
 import { verifyEverythingAction, verifyFileAction, verifyLibraryAction } from "./actions.ts";
 import { LiveRefresh } from "./live-refresh.tsx";
@@ -28,20 +29,6 @@ export const metadata: Metadata = { title: "Integrity" };
 
 /** The scrub moves slowly (one file takes minutes); a refresh every few seconds is live enough. */
 const SCRUB_REFRESH_MS = 5_000;
-
-function Section({ title, id, children, aside, tone }: { title: ReactNode; id: string; children: ReactNode; aside?: ReactNode; tone?: "red" }) {
-  return (
-    <section aria-labelledby={`${id}-title`} id={id} className={`card scroll-mt-4 ${tone === "red" ? "border-red-300" : ""}`}>
-      <div className={`flex flex-wrap items-center justify-between gap-2 border-b px-3 py-2 ${tone === "red" ? "border-red-200 bg-red-50" : "border-neutral-200"}`}>
-        <h2 id={`${id}-title`} className={`text-[13px] font-semibold ${tone === "red" ? "text-red-900" : ""}`}>
-          {title}
-        </h2>
-        {aside}
-      </div>
-      {children}
-    </section>
-  );
-}
 
 const stateTileTone: Record<string, string> = {
   mismatch: "text-red-700",
@@ -472,8 +459,9 @@ export default async function IntegrityPage() {
 
       <StateTiles counts={summary.counts} />
 
-      <Section
-        id="problems"
+      <CardSection
+        anchor="problems"
+        titleId="problems-title"
         tone={summary.problemTotal > 0 ? "red" : undefined}
         title={
           summary.problemTotal > 0
@@ -495,35 +483,36 @@ export default async function IntegrityPage() {
             No present file is in mismatch or unreadable.
           </p>
         )}
-      </Section>
+      </CardSection>
 
-      <Section id="checksum-files" title={`Checksum-file problems (${formatCount(summary.checksumProblems.length)})`}>
+      <CardSection anchor="checksum-files" titleId="checksum-files-title" title={`Checksum-file problems (${formatCount(summary.checksumProblems.length)})`}>
         <div className="overflow-x-auto">
           <ChecksumProblems summary={summary} />
         </div>
-      </Section>
+      </CardSection>
 
       <div className="grid gap-3 xl:grid-cols-2">
-        <Section id="scrub" title="Scrub">
+        <CardSection anchor="scrub" titleId="scrub-title" title="Scrub">
           <ScrubPanel summary={summary} now={nowMs} />
-        </Section>
-        <Section id="coverage" title="Coverage">
+        </CardSection>
+        <CardSection anchor="coverage" titleId="coverage-title" title="Coverage">
           <CoveragePanel coverage={summary.coverage} />
-        </Section>
+        </CardSection>
       </div>
 
-      <Section id="libraries" title="Libraries">
+      <CardSection anchor="libraries" titleId="libraries-title" title="Libraries">
         <div className="overflow-x-auto">
           <LibrariesTable summary={summary} />
         </div>
-      </Section>
+      </CardSection>
 
-      <Section id="settings" title="Hashing settings">
+      <CardSection anchor="settings" titleId="settings-title" title="Hashing settings">
         <SettingsForm settings={summary.settings} />
-      </Section>
+      </CardSection>
 
-      <Section
-        id="duplicates"
+      <CardSection
+        anchor="duplicates"
+        titleId="duplicates-title"
         title={`Duplicates (${formatCount(duplicates.totalGroups)})`}
         aside={
           duplicates.totalGroups > 0 ? (
@@ -537,7 +526,7 @@ export default async function IntegrityPage() {
         <div className="overflow-x-auto">
           <DuplicatesTable duplicates={duplicates} />
         </div>
-      </Section>
+      </CardSection>
 
       <LiveRefresh active={inProgress} intervalMs={SCRUB_REFRESH_MS} />
     </div>

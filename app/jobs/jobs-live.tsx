@@ -7,6 +7,7 @@ import Link from "next/link";
 import { useActionState, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { formatAge, formatBytes, formatCount, formatDateTime, formatDuration, formatFraction, formatRate, formatRelative, wholePercent } from "../../lib/catalog/format.ts";
 import type { JobList, JobRow, JobState } from "../../lib/jobs/queries.ts";
+import { CardSection } from "../_components/card-section.tsx";
 import { initialActionState, type ActionState } from "../libraries/action-state.ts";
 import { cancelJobAction, retryJobAction } from "./actions.ts";
 
@@ -125,17 +126,112 @@ function ProgressBar({ job }: { job: JobRow }) {
   );
 }
 
-function Section({ state, title, count, shown, children, empty }: { state: JobState; title: string; count: number; shown: number; children: ReactNode; empty: string }) {
+interface JobColumn {
+  /** Empty for the actions column. */
+  label: string;
+  /** Numbers line up on the right. */
+  right?: boolean;
+}
+
+/** One state's jobs: a titled card with a table whose rows start with the job and its target; `cells` adds the state's own columns. */
+function JobSection({
+  state,
+  title,
+  total,
+  jobs,
+  empty,
+  columns,
+  cells,
+  note,
+  rowClassName,
+  footer,
+}: {
+  state: JobState;
+  title: string;
+  total: number;
+  /** The rows shown; fewer than `total` when the page cuts the list at its limit. */
+  jobs: JobRow[];
+  empty: string;
+  columns: JobColumn[];
+  cells: (job: JobRow) => ReactNode;
+  /** Shown under the job's name. */
+  note?: (job: JobRow) => ReactNode;
+  rowClassName?: (job: JobRow) => string | undefined;
+  /** Below the table, e.g. a link to older rows. */
+  footer?: ReactNode;
+}) {
   return (
-    <section aria-labelledby={`jobs-${state}`} className="card" data-testid={`jobs-${state}`}>
-      <div className="flex items-center justify-between border-b border-neutral-200 px-3 py-2">
-        <h2 id={`jobs-${state}`} className="text-[13px] font-semibold">
-          {title} <span className="font-normal text-neutral-500">({formatCount(count)})</span>
-        </h2>
-        {count > shown ? <span className="text-[12px] text-neutral-500">showing {formatCount(shown)}</span> : null}
-      </div>
-      {shown === 0 ? <p className="px-3 py-2 text-neutral-500">{empty}</p> : <div className="overflow-x-auto">{children}</div>}
-    </section>
+    <CardSection
+      titleId={`jobs-${state}`}
+      testId={`jobs-${state}`}
+      title={
+        <>
+          {title} <span className="font-normal text-neutral-500">({formatCount(total)})</span>
+        </>
+      }
+      aside={total > jobs.length ? <span className="text-[12px] text-neutral-500">showing {formatCount(jobs.length)}</span> : null}
+    >
+      {jobs.length === 0 ? (
+        <p className="px-3 py-2 text-neutral-500">{empty}</p>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>Job</th>
+                <th>Target</th>
+                {columns.map((column, index) => (
+                  <th key={index} className={column.right ? "text-right" : undefined}>
+                    {column.label || null}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((job) => (
+                <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-state={job.state} className={rowClassName?.(job)}>
+                  <td>
+                    <JobName job={job} />
+                    {note?.(job)}
+                  </td>
+                  <td className="max-w-[28rem]">
+                    <Target job={job} />
+                  </td>
+                  {cells(job)}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {footer}
+        </div>
+      )}
+    </CardSection>
+  );
+}
+
+/** How long ago `at` was, with the exact time on hover. */
+function AgeCell({ at, now }: { at: string | null; now: number }) {
+  return (
+    <td className="whitespace-nowrap text-neutral-600" title={formatDateTime(at)}>
+      {formatAge(at, now)}
+    </td>
+  );
+}
+
+/** The row's last cell: Cancel for running and queued jobs (or that a cancel was asked for), Retry for failed and cancelled ones. */
+function ActionCell({ action, jobId, onDone, cancelling = false }: { action: "cancel" | "retry"; jobId: number; onDone: () => void; cancelling?: boolean }) {
+  return (
+    <td className="text-right">
+      {cancelling ? (
+        <span className="text-[12px] text-amber-800" data-testid="job-cancelling">
+          cancelling…
+        </span>
+      ) : action === "cancel" ? (
+        <JobButton action={cancelJobAction} jobId={jobId} label="Cancel" variant="danger" onDone={onDone} />
+      ) : (
+        <JobButton action={retryJobAction} jobId={jobId} label="Retry" onDone={onDone} />
+      )}
+    </td>
   );
 }
 
@@ -210,212 +306,124 @@ export function JobsLive({ initial, limit, moreHref }: { initial: JobList; limit
         </p>
       ) : null}
 
-      <Section state="running" title="Running" count={totals.running} shown={jobs.running.length} empty="Nothing is running.">
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Target</th>
-              <th>Progress</th>
-              <th className="text-right">Speed</th>
-              <th className="text-right">ETA</th>
-              <th>Started</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.running.map((job) => (
-              <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-state={job.state}>
-                <td>
-                  <JobName job={job} />
-                  {job.attempts > 1 ? <div className="text-[11px] text-amber-700">attempt {job.attempts} of {job.maxAttempts}</div> : null}
-                </td>
-                <td className="max-w-[28rem]">
-                  <Target job={job} />
-                </td>
-                <td>
-                  <ProgressBar job={job} />
-                </td>
-                <td className="text-right whitespace-nowrap tabular-nums" data-testid="job-rate">
-                  {rate(job.progress?.rate ?? null, job.progress?.unit ?? null)}
-                </td>
-                <td className="text-right whitespace-nowrap tabular-nums">
-                  {job.progress?.etaSeconds === null || job.progress?.etaSeconds === undefined ? "–" : formatDuration(job.progress.etaSeconds * 1000)}
-                </td>
-                <td className="whitespace-nowrap text-neutral-600" title={formatDateTime(job.startedAt)}>
-                  {formatAge(job.startedAt, now)}
-                </td>
-                <td className="text-right">
-                  {job.cancelRequested ? (
-                    <span className="text-[12px] text-amber-800" data-testid="job-cancelling">
-                      cancelling…
-                    </span>
-                  ) : (
-                    <JobButton action={cancelJobAction} jobId={job.id} label="Cancel" variant="danger" onDone={refresh} />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
+      <JobSection
+        state="running"
+        title="Running"
+        total={totals.running}
+        jobs={jobs.running}
+        empty="Nothing is running."
+        columns={[{ label: "Progress" }, { label: "Speed", right: true }, { label: "ETA", right: true }, { label: "Started" }, { label: "" }]}
+        note={(job) => (job.attempts > 1 ? <div className="text-[11px] text-amber-700">attempt {job.attempts} of {job.maxAttempts}</div> : null)}
+        cells={(job) => (
+          <>
+            <td>
+              <ProgressBar job={job} />
+            </td>
+            <td className="text-right whitespace-nowrap tabular-nums" data-testid="job-rate">
+              {rate(job.progress?.rate ?? null, job.progress?.unit ?? null)}
+            </td>
+            <td className="text-right whitespace-nowrap tabular-nums">
+              {job.progress?.etaSeconds === null || job.progress?.etaSeconds === undefined ? "–" : formatDuration(job.progress.etaSeconds * 1000)}
+            </td>
+            <AgeCell at={job.startedAt} now={now} />
+            <ActionCell action="cancel" jobId={job.id} onDone={refresh} cancelling={job.cancelRequested} />
+          </>
+        )}
+      />
 
-      <Section state="queued" title="Queued" count={totals.queued} shown={jobs.queued.length} empty="The queue is empty.">
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Target</th>
-              <th className="text-right">Priority</th>
-              <th>Runs</th>
-              <th>Note</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.queued.map((job) => (
-              <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-state={job.state} className={job.deferred ? "text-neutral-600" : undefined}>
-                <td>
-                  <JobName job={job} />
-                </td>
-                <td className="max-w-[28rem]">
-                  <Target job={job} />
-                </td>
-                <td className="text-right tabular-nums">{job.priority}</td>
-                <td className="whitespace-nowrap">
-                  {job.deferred ? (
-                    <span title={formatDateTime(job.runAfter)}>
-                      not before {formatDateTime(job.runAfter)} <span className="text-neutral-500">({formatRelative(job.runAfter, now)})</span>
-                    </span>
-                  ) : (
-                    <span className="text-neutral-600">when a worker is free</span>
-                  )}
-                </td>
-                <td className="max-w-96 text-[12px] text-neutral-600">
-                  {job.lastError ?? ""}
-                  {job.attempts > 0 ? <div className="text-amber-700">{job.attempts} of {job.maxAttempts} attempts used</div> : null}
-                </td>
-                <td className="text-right">
-                  <JobButton action={cancelJobAction} jobId={job.id} label="Cancel" variant="danger" onDone={refresh} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
+      <JobSection
+        state="queued"
+        title="Queued"
+        total={totals.queued}
+        jobs={jobs.queued}
+        empty="The queue is empty."
+        columns={[{ label: "Priority", right: true }, { label: "Runs" }, { label: "Note" }, { label: "" }]}
+        rowClassName={(job) => (job.deferred ? "text-neutral-600" : undefined)}
+        cells={(job) => (
+          <>
+            <td className="text-right tabular-nums">{job.priority}</td>
+            <td className="whitespace-nowrap">
+              {job.deferred ? (
+                <span title={formatDateTime(job.runAfter)}>
+                  not before {formatDateTime(job.runAfter)} <span className="text-neutral-500">({formatRelative(job.runAfter, now)})</span>
+                </span>
+              ) : (
+                <span className="text-neutral-600">when a worker is free</span>
+              )}
+            </td>
+            <td className="max-w-96 text-[12px] text-neutral-600">
+              {job.lastError ?? ""}
+              {job.attempts > 0 ? <div className="text-amber-700">{job.attempts} of {job.maxAttempts} attempts used</div> : null}
+            </td>
+            <ActionCell action="cancel" jobId={job.id} onDone={refresh} />
+          </>
+        )}
+      />
 
-      <Section state="failed" title="Failed" count={totals.failed} shown={jobs.failed.length} empty="No failed jobs.">
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Target</th>
-              <th>Error</th>
-              <th className="text-right">Attempts</th>
-              <th>Failed</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.failed.map((job) => (
-              <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-state={job.state}>
-                <td>
-                  <JobName job={job} />
-                </td>
-                <td className="max-w-[28rem]">
-                  <Target job={job} />
-                </td>
-                <td className="max-w-[32rem] text-red-800">{job.lastError ?? "–"}</td>
-                <td className="text-right tabular-nums">
-                  {job.attempts} / {job.maxAttempts}
-                </td>
-                <td className="whitespace-nowrap text-neutral-600" title={formatDateTime(job.finishedAt)}>
-                  {formatAge(job.finishedAt, now)}
-                </td>
-                <td className="text-right">
-                  <JobButton action={retryJobAction} jobId={job.id} label="Retry" onDone={refresh} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
+      <JobSection
+        state="failed"
+        title="Failed"
+        total={totals.failed}
+        jobs={jobs.failed}
+        empty="No failed jobs."
+        columns={[{ label: "Error" }, { label: "Attempts", right: true }, { label: "Failed" }, { label: "" }]}
+        cells={(job) => (
+          <>
+            <td className="max-w-[32rem] text-red-800">{job.lastError ?? "–"}</td>
+            <td className="text-right tabular-nums">
+              {job.attempts} / {job.maxAttempts}
+            </td>
+            <AgeCell at={job.finishedAt} now={now} />
+            <ActionCell action="retry" jobId={job.id} onDone={refresh} />
+          </>
+        )}
+      />
 
-      <Section state="cancelled" title="Cancelled" count={totals.cancelled} shown={jobs.cancelled.length} empty="No cancelled jobs.">
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Target</th>
-              <th>Got to</th>
-              <th>Cancelled</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.cancelled.map((job) => (
-              <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-state={job.state}>
-                <td>
-                  <JobName job={job} />
-                </td>
-                <td className="max-w-[28rem]">
-                  <Target job={job} />
-                </td>
-                <td className="whitespace-nowrap text-neutral-600">
-                  {job.progress ? `${amount(job.progress.done, job.progress.unit)} of ${amount(job.progress.total, job.progress.unit)} (${formatFraction(job.progress.fraction)})` : "not started"}
-                </td>
-                <td className="whitespace-nowrap text-neutral-600" title={formatDateTime(job.finishedAt)}>
-                  {formatAge(job.finishedAt, now)}
-                </td>
-                <td className="text-right">
-                  <JobButton action={retryJobAction} jobId={job.id} label="Retry" onDone={refresh} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
+      <JobSection
+        state="cancelled"
+        title="Cancelled"
+        total={totals.cancelled}
+        jobs={jobs.cancelled}
+        empty="No cancelled jobs."
+        columns={[{ label: "Got to" }, { label: "Cancelled" }, { label: "" }]}
+        cells={(job) => (
+          <>
+            <td className="whitespace-nowrap text-neutral-600">
+              {job.progress ? `${amount(job.progress.done, job.progress.unit)} of ${amount(job.progress.total, job.progress.unit)} (${formatFraction(job.progress.fraction)})` : "not started"}
+            </td>
+            <AgeCell at={job.finishedAt} now={now} />
+            <ActionCell action="retry" jobId={job.id} onDone={refresh} />
+          </>
+        )}
+      />
 
-      <Section state="succeeded" title="Finished" count={totals.succeeded} shown={jobs.succeeded.length} empty="Nothing has finished yet.">
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Target</th>
-              <th className="text-right">Took</th>
-              <th className="text-right">Work</th>
-              <th>Finished</th>
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.succeeded.map((job) => (
-              <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-state={job.state}>
-                <td>
-                  <JobName job={job} />
-                </td>
-                <td className="max-w-[28rem]">
-                  <Target job={job} />
-                </td>
-                <td className="text-right whitespace-nowrap tabular-nums">{formatDuration(job.durationMs)}</td>
-                <td className="text-right whitespace-nowrap text-neutral-600 tabular-nums">
-                  {job.progress ? amount(job.progress.total, job.progress.unit) : "–"}
-                  {job.progress && job.durationMs ? ` · ${rate(job.progress.total / (job.durationMs / 1000), job.progress.unit)}` : ""}
-                </td>
-                <td className="whitespace-nowrap text-neutral-600" title={formatDateTime(job.finishedAt)}>
-                  {formatAge(job.finishedAt, now)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {moreHref && totals.succeeded > jobs.succeeded.length ? (
-          <div className="border-t border-neutral-100 px-3 py-1.5 text-[12px]">
-            <Link href={moreHref} className="text-sky-700 hover:underline" data-testid="jobs-more">
-              Show more ({formatCount(totals.succeeded - jobs.succeeded.length)} older)
-            </Link>
-          </div>
-        ) : null}
-      </Section>
+      <JobSection
+        state="succeeded"
+        title="Finished"
+        total={totals.succeeded}
+        jobs={jobs.succeeded}
+        empty="Nothing has finished yet."
+        columns={[{ label: "Took", right: true }, { label: "Work", right: true }, { label: "Finished" }]}
+        cells={(job) => (
+          <>
+            <td className="text-right whitespace-nowrap tabular-nums">{formatDuration(job.durationMs)}</td>
+            <td className="text-right whitespace-nowrap text-neutral-600 tabular-nums">
+              {job.progress ? amount(job.progress.total, job.progress.unit) : "–"}
+              {job.progress && job.durationMs ? ` · ${rate(job.progress.total / (job.durationMs / 1000), job.progress.unit)}` : ""}
+            </td>
+            <AgeCell at={job.finishedAt} now={now} />
+          </>
+        )}
+        footer={
+          moreHref && totals.succeeded > jobs.succeeded.length ? (
+            <div className="border-t border-neutral-100 px-3 py-1.5 text-[12px]">
+              <Link href={moreHref} className="text-sky-700 hover:underline" data-testid="jobs-more">
+                Show more ({formatCount(totals.succeeded - jobs.succeeded.length)} older)
+              </Link>
+            </div>
+          ) : null
+        }
+      />
     </div>
   );
 }

@@ -3,35 +3,18 @@
 // catalogue's badges, filter and mismatch banner, the model page's hashes and
 // history, the verify buttons, and the integrity/verify API.
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readHashingSettings } from "../../lib/settings/hashing-settings.ts";
-import { startAppServer, type AppServer } from "../helpers/app-server.ts";
-import { launchBrowser, skipBrowserTests, type TestBrowser } from "../helpers/browser.ts";
+import { useSeededApp } from "../helpers/browser-app.ts";
+import { skipBrowserTests } from "../helpers/browser.ts";
 
 describe.skipIf(skipBrowserTests)("verification in the UI", () => {
-  let app: AppServer;
-  let browser: TestBrowser;
+  const { app, browser, open } = useSeededApp();
 
-  beforeAll(async () => {
-    app = await startAppServer();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
-
-  const open = async (path: string): Promise<Page> => {
-    const page = await browser.newPage();
-    await page.goto(`${app.baseUrl}${path}`);
-    await page.waitForSelector("html[data-hydrated]");
-    return page;
-  };
   /** The message an action button shows next to itself (its form's status line). */
   const messageNextTo = (button: ReturnType<Page["getByTestId"]>) => button.locator("xpath=ancestor::form[1]").getByRole("status");
   const verifyJobsFor = (fileIds: number[]) =>
-    app.db.job.findMany({ where: { name: "hashing.verify-file", state: "queued", OR: fileIds.map((id) => ({ payloadJson: { contains: `"fileId":${id},` } })) } });
+    app().db.job.findMany({ where: { name: "hashing.verify-file", state: "queued", OR: fileIds.map((id) => ({ payloadJson: { contains: `"fileId":${id},` } })) } });
 
   describe("integrity page", () => {
     it("lists the mismatch first, then the unreadable file, with expected vs actual hash and where the claim came from", async () => {
@@ -40,13 +23,13 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
       expect(await rows.count()).toBe(2);
       const first = (await rows.nth(0).textContent()) ?? "";
       expect(first).toContain("mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf");
-      expect(first).toContain(app.seeded.hashes.mistralExpected);
-      expect(first).toContain(app.seeded.hashes.mistralActual);
+      expect(first).toContain(app().seeded.hashes.mistralExpected);
+      expect(first).toContain(app().seeded.hashes.mistralActual);
       expect(first).toContain(".sha256 sidecar");
       expect(await rows.nth(0).getByTestId("verify-badge").getAttribute("data-verify-state")).toBe("mismatch");
       expect(await rows.nth(1).textContent()).toContain("EIO: i/o error");
       expect(await page.getByTestId("count-mismatch").textContent()).toContain("1");
-      await browser.screenshot(page, "integrity");
+      await browser().screenshot(page, "integrity");
       await page.close();
     });
 
@@ -101,9 +84,9 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
       expect(await page.getByLabel("Scrub window").inputValue()).toBe("25:00-99:00");
       expect(await page.getByLabel("Scrub window").getAttribute("aria-invalid")).toBe("true");
       expect(await page.getByLabel("Read cap (MB/s)").inputValue()).toBe("40");
-      expect(await app.db.setting.count()).toBe(0);
+      expect(await app().db.setting.count()).toBe(0);
       await page.getByTestId("settings-message").scrollIntoViewIfNeeded();
-      await browser.screenshot(page, "integrity-settings-error");
+      await browser().screenshot(page, "integrity-settings-error");
       await page.close();
     });
 
@@ -116,7 +99,7 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
       await page.getByLabel("Verify new files").uncheck();
       await page.getByRole("button", { name: "Save settings" }).click();
       await expect.poll(() => page.getByTestId("settings-message").textContent()).toContain("Saved");
-      expect(await readHashingSettings(app.db)).toEqual({
+      expect(await readHashingSettings(app().db)).toEqual({
         concurrency: 2,
         bandwidthMBps: 120,
         scrubWindow: "22:30-04:00",
@@ -129,8 +112,8 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
       // An empty cap means unlimited.
       await page.getByLabel("Read cap (MB/s)").fill("");
       await page.getByRole("button", { name: "Save settings" }).click();
-      await expect.poll(async () => (await readHashingSettings(app.db)).bandwidthMBps).toBeNull();
-      await app.db.setting.deleteMany({});
+      await expect.poll(async () => (await readHashingSettings(app().db)).bandwidthMBps).toBeNull();
+      await app().db.setting.deleteMany({});
       await page.close();
     });
   });
@@ -139,19 +122,19 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
     it("shows a verification badge per model, worst state winning, and first-seen as weaker trust", async () => {
       const page = await open("/");
       const badge = (modelId: number) => page.locator(`tr[data-model-id="${modelId}"]`).getByTestId("verify-badge");
-      expect(await badge(app.seeded.models.mistralQ8).getAttribute("data-verify-state")).toBe("mismatch");
-      expect(await badge(app.seeded.models.llamaF16).textContent()).toBe("✓ verified");
-      expect(await page.locator(`tr[data-model-id="${app.seeded.models.llamaF16}"]`).getByTestId("verification-cell").textContent()).toContain("SHA256SUMS");
-      expect(await badge(app.seeded.models.qwen7).textContent()).toBe("✓ first seen");
-      expect(await badge(app.seeded.models.qwen72Split).textContent()).toBe("hashing 42 %");
-      expect(await badge(app.seeded.models.gemmaArchive).textContent()).toBe("queued");
-      expect(await page.locator(`tr[data-model-id="${app.seeded.models.qwen7}"]`).getByTestId("duplicate-note").textContent()).toBe("2 copies · 4.36 GiB extra");
-      await browser.screenshot(page, "catalogue-verification");
+      expect(await badge(app().seeded.models.mistralQ8).getAttribute("data-verify-state")).toBe("mismatch");
+      expect(await badge(app().seeded.models.llamaF16).textContent()).toBe("✓ verified");
+      expect(await page.locator(`tr[data-model-id="${app().seeded.models.llamaF16}"]`).getByTestId("verification-cell").textContent()).toContain("SHA256SUMS");
+      expect(await badge(app().seeded.models.qwen7).textContent()).toBe("✓ first seen");
+      expect(await badge(app().seeded.models.qwen72Split).textContent()).toBe("hashing 42 %");
+      expect(await badge(app().seeded.models.gemmaArchive).textContent()).toBe("queued");
+      expect(await page.locator(`tr[data-model-id="${app().seeded.models.qwen7}"]`).getByTestId("duplicate-note").textContent()).toBe("2 copies · 4.36 GiB extra");
+      await browser().screenshot(page, "catalogue-verification");
       await page.close();
     });
 
     it("shows the red mismatch banner and the Integrity count on every page", async () => {
-      for (const path of ["/", "/libraries", "/jobs", `/models/${app.seeded.models.llamaF16}`]) {
+      for (const path of ["/", "/libraries", "/jobs", `/models/${app().seeded.models.llamaF16}`]) {
         const page = await open(path);
         const banner = page.getByTestId("mismatch-banner");
         expect(await banner.textContent()).toContain("1 file fails verification");
@@ -181,12 +164,12 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
 
   describe("model page", () => {
     it("shows each file's hash, the disagreeing expected hash highlighted, and the verification history", async () => {
-      const page = await open(`/models/${app.seeded.models.mistralQ8}`);
+      const page = await open(`/models/${app().seeded.models.mistralQ8}`);
       expect(await page.getByTestId("model-mismatch").textContent()).toContain("Content mismatch");
-      const file = page.locator(`[data-testid=file-verification][data-file-id="${app.seeded.files.mistral}"]`);
-      expect(await file.getByTestId("file-sha256").textContent()).toBe(app.seeded.hashes.mistralActual);
+      const file = page.locator(`[data-testid=file-verification][data-file-id="${app().seeded.files.mistral}"]`);
+      expect(await file.getByTestId("file-sha256").textContent()).toBe(app().seeded.hashes.mistralActual);
       const disagreeing = file.getByTestId("expected-hashes").locator("tr[data-agrees=false]");
-      expect(await disagreeing.textContent()).toContain(app.seeded.hashes.mistralExpected);
+      expect(await disagreeing.textContent()).toContain(app().seeded.hashes.mistralExpected);
       expect(await disagreeing.textContent()).toContain("mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf.sha256");
       const history = file.getByTestId("verification-history").locator("tbody tr");
       expect(await history.count()).toBe(2);
@@ -195,36 +178,36 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
       expect(newest).toContain("mismatch");
       expect(newest).toContain("1 min 36 s");
       expect(newest).toContain("80 MB/s");
-      await browser.screenshot(page, "model-verification-mismatch");
+      await browser().screenshot(page, "model-verification-mismatch");
       await page.close();
     });
 
     it("notes identical copies and the space they waste", async () => {
-      const page = await open(`/models/${app.seeded.models.qwen7}`);
+      const page = await open(`/models/${app().seeded.models.qwen7}`);
       const note = (await page.getByTestId("model-duplicates").textContent()) ?? "";
       expect(note).toContain("2 identical copies");
       expect(note).toContain("4.36 GiB in extra copies");
-      await browser.screenshot(page, "model-verification-duplicates");
+      await browser().screenshot(page, "model-verification-duplicates");
       await page.close();
     });
 
     it('"Verify now" queues every present file of the model ahead of the scrub', async () => {
-      const page = await open(`/models/${app.seeded.models.qwen7}`);
+      const page = await open(`/models/${app().seeded.models.qwen7}`);
       await page.getByTestId("verify-model").click();
       await expect.poll(() => messageNextTo(page.getByTestId("verify-model")).textContent()).toContain("Queued 2 files");
-      const jobs = await verifyJobsFor([app.seeded.files.qwen7, app.seeded.files.qwen7Blob]);
+      const jobs = await verifyJobsFor([app().seeded.files.qwen7, app().seeded.files.qwen7Blob]);
       expect(jobs.map((j) => j.priority)).toEqual([20, 20]);
       await page.close();
     });
 
     it('"Verify file" queues one file', async () => {
-      const page = await open(`/models/${app.seeded.models.mistralQ8}`);
-      const file = page.locator(`[data-testid=file-verification][data-file-id="${app.seeded.files.mistral}"]`);
+      const page = await open(`/models/${app().seeded.models.mistralQ8}`);
+      const file = page.locator(`[data-testid=file-verification][data-file-id="${app().seeded.files.mistral}"]`);
       await file.getByTestId("verify-file").click();
       await expect.poll(() => messageNextTo(file.getByTestId("verify-file")).textContent()).toContain("Queued 1 file");
-      expect(await verifyJobsFor([app.seeded.files.mistral])).toHaveLength(1);
+      expect(await verifyJobsFor([app().seeded.files.mistral])).toHaveLength(1);
       // The mismatch stays loud until a new verdict replaces it.
-      expect((await app.db.libraryFile.findUniqueOrThrow({ where: { id: app.seeded.files.mistral } })).verifyState).toBe("mismatch");
+      expect((await app().db.libraryFile.findUniqueOrThrow({ where: { id: app().seeded.files.mistral } })).verifyState).toBe("mismatch");
       await page.close();
     });
   });
@@ -232,7 +215,7 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
   describe("verify buttons", () => {
     it('"Verify" on the libraries page queues the files of that library', async () => {
       const page = await open("/libraries");
-      const card = page.locator(`[data-testid=library-card][data-library-id="${app.seeded.libraries.nas}"]`);
+      const card = page.locator(`[data-testid=library-card][data-library-id="${app().seeded.libraries.nas}"]`);
       await card.getByTestId("verify-library").click();
       await expect.poll(() => messageNextTo(card.getByTestId("verify-library")).textContent()).toMatch(/Queued 6 files/);
       await page.close();
@@ -242,17 +225,17 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
       const page = await open("/integrity");
       await page.getByTestId("verify-everything").click();
       await expect.poll(() => messageNextTo(page.getByTestId("verify-everything")).textContent()).toMatch(/Queued 8 files/);
-      const pending = await app.db.job.findMany({ where: { name: "hashing.verify-file", state: { in: ["queued", "running"] } } });
+      const pending = await app().db.job.findMany({ where: { name: "hashing.verify-file", state: { in: ["queued", "running"] } } });
       const fileIds = new Set(pending.map((j) => (JSON.parse(j.payloadJson) as { fileId: number }).fileId));
-      expect(fileIds.has(app.seeded.files.gemma)).toBe(true);
-      expect(fileIds.has(app.seeded.files.phi)).toBe(false);
+      expect(fileIds.has(app().seeded.files.gemma)).toBe(true);
+      expect(fileIds.has(app().seeded.files.phi)).toBe(false);
       await page.close();
     });
   });
 
   describe("API", () => {
     it("GET /api/v1/integrity summarises states, problems, coverage, scrub and duplicates as JSON", async () => {
-      const response = await fetch(`${app.baseUrl}/api/v1/integrity`);
+      const response = await fetch(`${app().baseUrl}/api/v1/integrity`);
       expect(response.status).toBe(200);
       const body = (await response.json()) as {
         counts: Record<string, { files: number }>;
@@ -264,29 +247,29 @@ describe.skipIf(skipBrowserTests)("verification in the UI", () => {
       expect(body.counts.mismatch?.files).toBe(1);
       expect(body.problems[0]?.relPath).toBe("mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf");
       expect(body.coverage.total.files).toBe(8);
-      expect(body.currentScrub?.id).toBe(app.seeded.scrubRuns.running);
+      expect(body.currentScrub?.id).toBe(app().seeded.scrubRuns.running);
       expect(body.duplicates.totalGroups).toBe(1);
     });
 
     it("POST /api/v1/models/[id]/verify answers 202 with counts; a bad or unknown id is a 4xx", async () => {
-      const response = await fetch(`${app.baseUrl}/api/v1/models/${app.seeded.models.llamaF16}/verify`, { method: "POST" });
+      const response = await fetch(`${app().baseUrl}/api/v1/models/${app().seeded.models.llamaF16}/verify`, { method: "POST" });
       expect(response.status).toBe(202);
       expect(await response.json()).toMatchObject({ files: 1 });
-      expect((await fetch(`${app.baseUrl}/api/v1/models/x1/verify`, { method: "POST" })).status).toBe(422);
-      expect((await fetch(`${app.baseUrl}/api/v1/models/999999/verify`, { method: "POST" })).status).toBe(404);
+      expect((await fetch(`${app().baseUrl}/api/v1/models/x1/verify`, { method: "POST" })).status).toBe(422);
+      expect((await fetch(`${app().baseUrl}/api/v1/models/999999/verify`, { method: "POST" })).status).toBe(404);
     });
 
     it("POST /api/v1/libraries/[id]/verify and /api/v1/verify answer 202; unknown body options are a 422", async () => {
-      const library = await fetch(`${app.baseUrl}/api/v1/libraries/${app.seeded.libraries.ollama}/verify`, { method: "POST" });
+      const library = await fetch(`${app().baseUrl}/api/v1/libraries/${app().seeded.libraries.ollama}/verify`, { method: "POST" });
       expect(library.status).toBe(202);
       expect(await library.json()).toMatchObject({ files: 1 });
-      expect((await fetch(`${app.baseUrl}/api/v1/libraries/999999/verify`, { method: "POST" })).status).toBe(404);
-      const all = await fetch(`${app.baseUrl}/api/v1/verify`, { method: "POST" });
+      expect((await fetch(`${app().baseUrl}/api/v1/libraries/999999/verify`, { method: "POST" })).status).toBe(404);
+      const all = await fetch(`${app().baseUrl}/api/v1/verify`, { method: "POST" });
       expect(all.status).toBe(202);
       expect(await all.json()).toMatchObject({ files: 8 });
-      const bad = await fetch(`${app.baseUrl}/api/v1/verify`, { method: "POST", body: JSON.stringify({ everything: "please" }), headers: { "content-type": "application/json" } });
+      const bad = await fetch(`${app().baseUrl}/api/v1/verify`, { method: "POST", body: JSON.stringify({ everything: "please" }), headers: { "content-type": "application/json" } });
       expect(bad.status).toBe(422);
-      expect((await fetch(`${app.baseUrl}/api/v1/verify`, { method: "POST", body: "[1,2" })).status).toBe(422);
+      expect((await fetch(`${app().baseUrl}/api/v1/verify`, { method: "POST", body: "[1,2" })).status).toBe(422);
     });
   });
 });

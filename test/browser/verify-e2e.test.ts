@@ -11,16 +11,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTinyModel } from "../../lib/gguf/index.ts";
 import { writeHashingSettings } from "../../lib/settings/hashing-settings.ts";
-import { launchBrowser, skipBrowserTests, type TestBrowser } from "../helpers/browser.ts";
-import { startFullApp, type FullApp } from "../helpers/full-app.ts";
+import { useBrowserApp } from "../helpers/browser-app.ts";
+import { skipBrowserTests } from "../helpers/browser.ts";
+import { startFullApp } from "../helpers/full-app.ts";
 
 /** Slow enough to watch: the ~54 MB file takes about 7 s to hash. */
 const CAP_MBPS = 8;
 
 describe.skipIf(skipBrowserTests)("end to end: verify a model with the hasher worker", () => {
-  let app: FullApp;
   let library: string;
-  let browser: TestBrowser;
   let modelBytes: Uint8Array;
 
   beforeAll(async () => {
@@ -37,7 +36,15 @@ describe.skipIf(skipBrowserTests)("end to end: verify a model with the hasher wo
       feedForwardLength: 1024,
     });
     await writeFile(path.join(library, "E2E-Verify-F32.gguf"), modelBytes);
-    app = await startFullApp({
+  });
+
+  // After-hooks run in reverse order (vitest's "stack"), so this one runs once the app has stopped.
+  afterAll(async () => {
+    if (library) await rm(library, { recursive: true, force: true });
+  });
+
+  const { app, browser, open } = useBrowserApp(() =>
+    startFullApp({
       workers: ["indexer", "hasher"],
       env: { MODELSHELF_LIBRARIES: library, MODELSHELF_DEMO: "off", MODELSHELF_STABLE_MS: "200", MODELSHELF_WATCH: "off" },
       // Before the hasher starts: nothing hashed behind the test's back (no scan-time hashing, no scrub).
@@ -50,33 +57,22 @@ describe.skipIf(skipBrowserTests)("end to end: verify a model with the hasher wo
           scrubEnabled: false,
           verifyNewFiles: false,
         }),
-    });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    if (library) await rm(library, { recursive: true, force: true });
-  });
+    }),
+  );
 
   it('"Verify now" hashes the file in the hasher worker; the Jobs page shows the progress moving, then the model is verified', async () => {
-    const catalogue = await browser.newPage();
-    await app.reloadUntil(catalogue, `${app.baseUrl}/?q=E2E`, async () => (await catalogue.getByTestId("model-name").allTextContents()).includes("E2E Verify"));
+    const catalogue = await browser().newPage();
+    await app().reloadUntil(catalogue, `${app().baseUrl}/?q=E2E`, async () => (await catalogue.getByTestId("model-name").allTextContents()).includes("E2E Verify"));
     const row = catalogue.locator("tr[data-model-id]").filter({ hasText: "E2E Verify" });
     expect(await row.getByTestId("verify-badge").getAttribute("data-verify-state")).toBe("unverified");
     const modelId = Number(await row.getAttribute("data-model-id"));
 
-    const modelPage = await browser.newPage();
-    await modelPage.goto(`${app.baseUrl}/models/${modelId}`);
-    await modelPage.waitForSelector("html[data-hydrated]");
+    const modelPage = await open(`/models/${modelId}`);
     await modelPage.getByTestId("verify-model").click();
     await expect.poll(() => modelPage.getByTestId("verify-model").locator("xpath=ancestor::form[1]").getByRole("status").textContent()).toContain("Queued 1 file");
 
     // Watch the job on the Jobs page: it updates itself, no reloads.
-    const jobs = await browser.newPage();
-    await jobs.goto(`${app.baseUrl}/jobs`);
-    await jobs.waitForSelector("html[data-hydrated]");
+    const jobs = await open("/jobs");
     // The startup scan is a finished job too: only the verify job counts here.
     const verifyRow = (state: "running" | "succeeded") => jobs.getByTestId(`jobs-${state}`).getByTestId("job-row").filter({ hasText: "Verify file" });
     const bar = verifyRow("running").getByTestId("job-progress");
@@ -89,13 +85,13 @@ describe.skipIf(skipBrowserTests)("end to end: verify a model with the hasher wo
       if (value !== null && seen.at(-1) !== Number(value)) seen.push(Number(value));
       if (!screenshotTaken && value !== null && Number(value) >= 30) {
         expect(await verifyRow("running").textContent()).toContain("E2E-Verify-F32.gguf");
-        await browser.screenshot(jobs, "verify-e2e-jobs-progress");
+        await browser().screenshot(jobs, "verify-e2e-jobs-progress");
         screenshotTaken = true;
       }
       await sleep(250);
     }
     const midway = seen.filter((v) => v > 0 && v < 100);
-    expect(midway.length, `progress seen: ${seen.join(", ")}\n${app.output()}`).toBeGreaterThanOrEqual(2);
+    expect(midway.length, `progress seen: ${seen.join(", ")}\n${app().output()}`).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
     await expect.poll(() => verifyRow("succeeded").count(), { timeout: 30_000 }).toBe(1);
 
@@ -107,12 +103,12 @@ describe.skipIf(skipBrowserTests)("end to end: verify a model with the hasher wo
     const history = modelPage.getByTestId("verification-history").locator("tbody tr");
     expect(await history.count()).toBe(1);
     expect(await history.first().textContent()).toContain("manual");
-    await browser.screenshot(modelPage, "verify-e2e-model-verified");
+    await browser().screenshot(modelPage, "verify-e2e-model-verified");
 
     // The cap held: ~54 MB at 8 MB/s is several seconds, never a burst.
-    const verification = await app.db.verification.findFirstOrThrow({ where: { status: "verified" } });
+    const verification = await app().db.verification.findFirstOrThrow({ where: { status: "verified" } });
     expect(verification.sha256).toBe(sha256);
     expect(Number(verification.bytes) / verification.seconds / 1e6).toBeLessThan(CAP_MBPS * 1.25);
-    expect(browser.outboundRequests).toEqual([]);
+    expect(browser().outboundRequests).toEqual([]);
   }, 120_000);
 });

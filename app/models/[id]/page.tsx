@@ -25,6 +25,7 @@ import {
 import { getModel, type ModelDetail, type ModelFileDetail, type ModelTagDetail } from "../../../lib/catalog/queries.ts";
 import { getDb } from "../../../lib/db/client.ts";
 import { Badge, FileStateBadge, ModelStateBadge } from "../../_components/badge.tsx";
+import { CardSection } from "../../_components/card-section.tsx";
 import { verifyFileAction, verifyModelAction } from "../../integrity/actions.ts";
 import { LiveRefresh } from "../../integrity/live-refresh.tsx";
 import { VerifyBadge } from "../../integrity/verify-badge.tsx";
@@ -46,20 +47,6 @@ interface PageProps {
 export async function generateMetadata({ params }: PageProps): Promise<Metadata> {
   const model = await loadModel((await params).id);
   return { title: model ? model.displayName : "Model not found" };
-}
-
-function Section({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }) {
-  return (
-    <section aria-labelledby={id} className="card">
-      <div className="flex items-center justify-between border-b border-neutral-200 px-3 py-2">
-        <h2 id={id} className="text-[13px] font-semibold">
-          {title}
-        </h2>
-        {aside}
-      </div>
-      {children}
-    </section>
-  );
 }
 
 function Fact({ label, children, title }: { label: string; children: ReactNode; title?: string }) {
@@ -587,15 +574,15 @@ export default async function ModelPage({ params }: PageProps) {
         <Facts model={model} />
       </section>
 
-      <Section title={`Files (${model.files.length})`} id="files">
+      <CardSection title={`Files (${model.files.length})`} titleId="files">
         <div className="overflow-x-auto">
           <FilesTable model={model} />
         </div>
-      </Section>
+      </CardSection>
 
-      <Section
+      <CardSection
         title="Verification"
-        id="verification"
+        titleId="verification"
         aside={
           <span className="text-[12px] text-neutral-500">
             {formatCount(model.verification.verifiedFiles)} of {formatCount(model.verification.files)} present file{model.verification.files === 1 ? "" : "s"} verified
@@ -605,23 +592,23 @@ export default async function ModelPage({ params }: PageProps) {
         {model.files.map((file) => (
           <FileVerification key={file.id} file={file} now={now} />
         ))}
-      </Section>
+      </CardSection>
 
       {model.tags.length > 0 ? (
-        <Section title={`Ollama tags (${model.tags.length})`} id="tags">
+        <CardSection title={`Ollama tags (${model.tags.length})`} titleId="tags">
           <div className="overflow-x-auto">
             <TagsTable tags={model.tags} />
           </div>
-        </Section>
+        </CardSection>
       ) : null}
 
       <div className="grid gap-3 xl:grid-cols-2">
-        <Section title={`Tensors by type (${formatCount(model.tensorCount)})`} id="tensors">
+        <CardSection title={`Tensors by type (${formatCount(model.tensorCount)})`} titleId="tensors">
           <TensorSummary model={model} />
-        </Section>
-        <Section
+        </CardSection>
+        <CardSection
           title="Chat template"
-          id="chat-template"
+          titleId="chat-template"
           aside={model.chatTemplate ? <CopyButton text={model.chatTemplate} label="Copy template" /> : null}
         >
           {model.chatTemplate ? (
@@ -631,14 +618,14 @@ export default async function ModelPage({ params }: PageProps) {
           ) : (
             <p className="p-3 text-neutral-500">This model has no chat template in its metadata.</p>
           )}
-        </Section>
+        </CardSection>
       </div>
 
-      <Section title={`Metadata (${Object.keys(model.metadata).length} keys)`} id="metadata">
+      <CardSection title={`Metadata (${Object.keys(model.metadata).length} keys)`} titleId="metadata">
         <div className="overflow-x-auto">
           <MetadataTable metadata={model.metadata} />
         </div>
-      </Section>
+      </CardSection>
       <LiveRefresh active={inProgress} />
     </div>
   );
