@@ -1,6 +1,6 @@
 // The catalogue as plain JSON-safe records, for the CLI (`scan`, `models`).
-import path from "node:path";
 import type { Db } from "../db/client.ts";
+import { libraryFilePath } from "./library-path.ts";
 
 export interface ModelDescription {
   id: number;
@@ -34,8 +34,8 @@ export async function describeModels(db: Db, options: { libraryId?: number } = {
     parameterCount: Number(model.parameterCount),
     sizeBytes: Number(model.totalBytes),
     contextLength: model.contextLength,
-    files: model.files.filter((f) => !f.missingSince).map((f) => path.join(f.library.path, f.relPath)),
-    missingFiles: model.files.filter((f) => f.missingSince).map((f) => path.join(f.library.path, f.relPath)),
+    files: model.files.filter((f) => !f.missingSince).map((f) => libraryFilePath(f.library.path, f.relPath)),
+    missingFiles: model.files.filter((f) => f.missingSince).map((f) => libraryFilePath(f.library.path, f.relPath)),
     ollamaTags: model.tags.map((tag) => `${tag.namespace}/${tag.model}:${tag.tag}`),
     problems: JSON.parse(model.problemsJson) as string[],
   }));

@@ -3,20 +3,33 @@
 import path from "node:path";
 import { z } from "zod";
 import { defineAction } from "../actions/define-action.ts";
-import { AppError } from "../errors.ts";
+import { AppError, errorMessage } from "../errors.ts";
+import { parseNfsUrl } from "../nfs/client/nfs-url.ts";
+import { isNfsUrl } from "./library-path.ts";
 import { enqueueJob } from "../jobs/enqueue-job.ts";
 
 /** Manual scans jump ahead of scheduled ones. */
 const MANUAL_SCAN_PRIORITY = 10;
 
+/** A mounted path, or an nfs:// URL read with the built-in NFSv3 client. */
 const libraryPathSchema = z
   .string()
   .trim()
   .min(1, "a path is required")
   .max(4096, "path too long")
-  .refine((p) => path.isAbsolute(p), "must be an absolute path (e.g. /mnt/nas/models)")
   .refine((p) => !p.includes("\0"), "must not contain NUL bytes")
-  .transform((p) => path.resolve(p));
+  .superRefine((p, ctx) => {
+    if (isNfsUrl(p)) {
+      try {
+        parseNfsUrl(p);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: errorMessage(error) });
+      }
+    } else if (!path.isAbsolute(p)) {
+      ctx.addIssue({ code: "custom", message: "must be an absolute path (e.g. /mnt/nas/models) or an nfs:// URL (e.g. nfs://nas.local/volume1/models)" });
+    }
+  })
+  .transform((p) => (isNfsUrl(p) ? p : path.resolve(p)));
 
 export const addLibrary = defineAction({
   name: "catalog.add-library",

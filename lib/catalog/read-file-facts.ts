@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readGgufHeader, summarizeGguf } from "../gguf/index.ts";
 import type { GgufHeader, GgufSummary } from "../gguf/index.ts";
-import { openFileSource } from "../nfs/index.ts";
+import { openFileSource, type ShareFs } from "../nfs/index.ts";
 import type { StoredSummary } from "./assemble-model.ts";
 
 /** Bytes sampled from the start and the end of the tensor data. Two files
@@ -23,9 +23,9 @@ export interface FileFacts {
 export async function readFileFacts(
   absPath: string,
   label: string,
-  options: { timeoutMs: number; keepMetadata?: boolean },
+  options: { timeoutMs: number; keepMetadata?: boolean; fs?: ShareFs },
 ): Promise<FileFacts> {
-  const source = await openFileSource(absPath, { timeoutMs: options.timeoutMs });
+  const source = await openFileSource(absPath, { timeoutMs: options.timeoutMs, ...(options.fs ? { fs: options.fs } : {}) });
   try {
     const header = await readGgufHeader(source, { fileLabel: label });
     const summary = summarizeGguf(header, source.size);

@@ -12,6 +12,7 @@ import { log } from "../log.ts";
 import { findMountForPath, isNetworkFsType, parseMountInfo, watchLibrary } from "../nfs/index.ts";
 import { ensureDemoLibrary } from "../demo/ensure-demo-library.ts";
 import type { ScanTrigger } from "./scan-library-job.ts";
+import { isNfsUrl } from "./library-path.ts";
 import { closeInterruptedScanRuns } from "./scan-library.ts";
 import { syncConfiguredLibraries } from "./sync-configured-libraries.ts";
 
@@ -45,7 +46,7 @@ export async function runIndexer(db: Db, config: AppConfig, signal: AbortSignal)
   }
 
   try {
-    await runJobs({ db, jobs: handlersFor("catalog."), concurrency: 2, leaseMs: config.jobLeaseMs, signal });
+    await runJobs({ db, jobs: handlersFor("catalog.", "nfs."), concurrency: 2, leaseMs: config.jobLeaseMs, signal });
   } finally {
     for (const timer of timers) clearInterval(timer);
     await Promise.allSettled([...watchers.values()].map((watcher) => watcher.close()));
@@ -77,6 +78,8 @@ async function refreshWatchers(db: Db, config: AppConfig, watchers: Map<number, 
   }
   for (const library of libraries) {
     if (watchers.has(library.id)) continue;
+    // nfs:// roots have no local path to watch: they change-detect by rescan.
+    if (isNfsUrl(library.path)) continue;
     const fsType = findMountForPath(mounts, library.path)?.fsType;
     const poll = config.watch === "poll" || (config.watch === "auto" && fsType !== undefined && isNetworkFsType(fsType));
     let timer: NodeJS.Timeout | undefined;

@@ -10,7 +10,6 @@ import { AppError, errorMessage, isAppError } from "../errors.ts";
 import { enqueueJob } from "../jobs/enqueue-job.ts";
 import { log } from "../log.ts";
 import {
-  checkLibraryRoot,
   detectLibraryKind,
   listOllamaBlobs,
   listOllamaManifests,
@@ -18,8 +17,10 @@ import {
   readSmallFile,
   statFile,
   walkLibrary,
+  type ShareFs,
   type WalkFs,
 } from "../nfs/index.ts";
+import { openLibraryRoot } from "./open-library-root.ts";
 import { assembleModel, type ModelFileInput, type StoredSummary } from "./assemble-model.ts";
 import {
   GGUF_LAYER_TYPES,
@@ -158,12 +159,14 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     if (options.signal?.aborted) throw new AppError("unavailable", "scan interrupted (worker stopping or lease lost)", { retryable: true });
   };
 
+  const opened = await openLibraryRoot(library.path, { timeoutMs: settings.fsTimeoutMs, previousFsType: library.lastFsType ?? undefined });
+  if (!opened.ok) return markUnavailable(opened.code, opened.message, library.kind);
+  const share: Share = { root: opened.root.rootPath, fs: opened.root.fs };
+  let broken = false;
   try {
-    const root = library.path;
-    const check = await checkLibraryRoot(root, { timeoutMs: settings.fsTimeoutMs, previousFsType: library.lastFsType ?? undefined });
-    if (!check.ok) return await markUnavailable(check.reason === "hung" ? "hung" : "root", check.message, library.kind);
-    const mount = check.mount;
-    const kind = await detectLibraryKind(root, settings.fsTimeoutMs);
+    const root = share.root;
+    const mount = opened.root.mount;
+    const kind = await detectLibraryKind(root, settings.fsTimeoutMs, share.fs);
     await db.library.update({
       where: { id: library.id },
       data: { kind, mountJson: JSON.stringify(mount), mountCheckedAt: new Date() },
@@ -178,7 +181,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     let entriesFound: number;
     let checksumSeen: SeenChecksumFile[] = [];
     if (kind === "ollama") {
-      const store = await walkOllamaStore(db, library.id, root, settings);
+      const store = await walkOllamaStore(db, library.id, share, settings);
       seen = store.seen;
       manifests = store.manifests;
       entriesFound = store.entriesFound;
@@ -187,7 +190,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
         timeoutMs: settings.fsTimeoutMs,
         signal: options.signal,
         onProgress: (count: number) => void progress("walking", count, 0),
-        ...(options.walkFs ? { fs: options.walkFs } : {}),
+        fs: options.walkFs ?? share.fs,
       });
       unseenPrefixes = walked.skipped
         .filter((entry) => entry.reason === "unreadable-dir" || entry.reason === "max-depth" || entry.reason === "unreadable-file")
@@ -260,7 +263,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
       checkAbort();
       for (const decision of candidates) {
         if (decision.action !== "new" && decision.action !== "changed") continue;
-        const again = await statFile(path.join(root, decision.seen.relPath), settings.fsTimeoutMs);
+        const again = await statFile(path.posix.join(root, decision.seen.relPath), settings.fsTimeoutMs, share.fs);
         if (again && again.sizeBytes === decision.seen.sizeBytes && again.mtimeMs === decision.seen.mtimeMs && again.ino === decision.seen.ino) {
           toRead.push(decision.seen);
         } else if (again) {
@@ -303,7 +306,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
       let facts: FileFacts | undefined;
       let failure: { reason: string; offset: bigint | null } | undefined;
       try {
-        facts = await readFileFacts(path.join(root, file.relPath), file.relPath, { timeoutMs: settings.fsTimeoutMs });
+        facts = await readFileFacts(path.posix.join(root, file.relPath), opened.root.display(file.relPath), { timeoutMs: settings.fsTimeoutMs, fs: share.fs });
         counters.bytesRead += facts.bytesRead;
       } catch (error) {
         if (isAppError(error) && error.code === "timeout") throw error; // the share hung: stop the scan
@@ -374,11 +377,11 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     for (const group of touchedGroups.values()) await assembleGroup(db, library.id, group);
 
     // 9. Ollama tags.
-    if (kind === "ollama") await writeOllamaTags(db, library.id, root, manifests, settings, now);
+    if (kind === "ollama") await writeOllamaTags(db, library.id, share, manifests, settings, now);
 
     // 10. Checksum files → expected hashes; new bytes → hashed in the background.
     await progress("checksums", 0, checksumSeen.length, true);
-    await syncChecksumFiles(db, library.id, root, checksumSeen, { timeoutMs: settings.fsTimeoutMs, now });
+    await syncChecksumFiles(db, library.id, share, checksumSeen, { timeoutMs: settings.fsTimeoutMs, now });
     if (readIds.length > 0 && (await readHashingSettings(db)).verifyNewFiles) {
       await enqueueVerification(db, readIds, "scan");
     }
@@ -395,7 +398,8 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     }
     return await finish("ok", null, kind);
   } catch (error) {
-    if (isAppError(error) && error.code === "timeout") {
+    if (isAppError(error) && (error.code === "timeout" || (opened.root.access === "nfs" && error.code === "unavailable" && error.retryable))) {
+      broken = true;
       return markUnavailable("hung", `${error.message}; the scan stopped and nothing was marked missing`, library.kind);
     }
     await db.scanRun.update({
@@ -403,7 +407,15 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
       data: { ...counters, bytesRead: BigInt(counters.bytesRead), status: "failed", phase: "done", message: errorMessage(error), finishedAt: new Date() },
     });
     throw error;
+  } finally {
+    await opened.root.release(broken);
   }
+}
+
+/** Where a scan reads: the root path as the share's filesystem sees it. */
+export interface Share {
+  root: string;
+  fs: ShareFs;
 }
 
 function statColumns(file: SeenFile) {
@@ -490,12 +502,12 @@ interface ManifestState {
 async function walkOllamaStore(
   db: Db,
   libraryId: number,
-  root: string,
+  share: Share,
   settings: ScanSettings,
 ): Promise<{ seen: SeenFile[]; manifests: ManifestState[]; entriesFound: number }> {
   const [manifestFiles, blobs] = await Promise.all([
-    listOllamaManifests(root, settings.fsTimeoutMs),
-    listOllamaBlobs(root, settings.fsTimeoutMs),
+    listOllamaManifests(share.root, settings.fsTimeoutMs, share.fs),
+    listOllamaBlobs(share.root, settings.fsTimeoutMs, share.fs),
   ]);
   const knownTags = await db.ollamaTag.findMany({
     where: { libraryId },
@@ -511,7 +523,7 @@ async function walkOllamaStore(
       continue;
     }
     try {
-      const bytes = await readSmallFile(path.join(root, file.relPath), MAX_MANIFEST_BYTES, settings.fsTimeoutMs);
+      const bytes = await readSmallFile(path.posix.join(share.root, file.relPath), MAX_MANIFEST_BYTES, settings.fsTimeoutMs, share.fs);
       const parsed = parseOllamaManifest(bytes, file.relPath);
       manifests.push({ ...base, parsed, layers: parsed.layers, problem: null, unchanged: false });
     } catch (error) {
@@ -544,7 +556,7 @@ async function walkOllamaStore(
 async function writeOllamaTags(
   db: Db,
   libraryId: number,
-  root: string,
+  share: Share,
   manifests: ManifestState[],
   settings: ScanSettings,
   now: Date,
@@ -573,7 +585,7 @@ async function writeOllamaTags(
       const textKind = textLayerKind(layer.mediaType);
       if (textKind && !GGUF_LAYER_TYPES.has(layer.mediaType)) {
         try {
-          const bytes = await readSmallFile(path.join(root, relPath), MAX_TEXT_LAYER_BYTES, settings.fsTimeoutMs);
+          const bytes = await readSmallFile(path.posix.join(share.root, relPath), MAX_TEXT_LAYER_BYTES, settings.fsTimeoutMs, share.fs);
           const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
           // Several license layers are allowed; keep them all.
           texts[textKind] = textKind === "license" && texts.license ? `${texts.license}\n\n${text}` : text;
@@ -591,7 +603,7 @@ async function writeOllamaTags(
     let configJson: string | null = null;
     if (manifest.parsed?.config) {
       try {
-        const bytes = await readSmallFile(path.join(root, blobRelPath(manifest.parsed.config.digest)), MAX_TEXT_LAYER_BYTES, settings.fsTimeoutMs);
+        const bytes = await readSmallFile(path.posix.join(share.root, blobRelPath(manifest.parsed.config.digest)), MAX_TEXT_LAYER_BYTES, settings.fsTimeoutMs, share.fs);
         configJson = JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)));
       } catch (error) {
         if (isAppError(error) && error.code === "timeout") throw error;

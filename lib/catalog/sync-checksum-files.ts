@@ -7,7 +7,7 @@ import type { Db } from "../db/client.ts";
 import { errorMessage, isAppError } from "../errors.ts";
 import { parseChecksumFile, parseSidecar, sidecarTarget } from "../hashing/parse-checksum-file.ts";
 import { rejudgeFile } from "../hashing/rejudge-file.ts";
-import { readSmallFile } from "../nfs/index.ts";
+import { readSmallFile, type ShareFs } from "../nfs/index.ts";
 
 /** SHA256SUMS for a whole model collection is a few KiB; megabytes means something else. */
 export const MAX_CHECKSUM_FILE_BYTES = 4 * 1024 * 1024;
@@ -26,7 +26,7 @@ interface Problem {
 export async function syncChecksumFiles(
   db: Db,
   libraryId: number,
-  root: string,
+  share: { root: string; fs: ShareFs },
   seen: readonly SeenChecksumFile[],
   options: { timeoutMs: number; now: Date },
 ): Promise<{ read: number; problems: number }> {
@@ -46,7 +46,7 @@ export async function syncChecksumFiles(
     const problems: Problem[] = [];
     const claims: { target: string; sha256: string }[] = [];
     try {
-      const bytes = await readSmallFile(path.join(root, file.relPath), MAX_CHECKSUM_FILE_BYTES, options.timeoutMs);
+      const bytes = await readSmallFile(path.posix.join(share.root, file.relPath), MAX_CHECKSUM_FILE_BYTES, options.timeoutMs, share.fs);
       const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
       const dir = path.posix.dirname(file.relPath);
       if (kind === "sidecar") {

@@ -2,8 +2,10 @@
 // exit 0 on success, 1 when the work failed, 2 on usage errors.
 import path from "node:path";
 import { Command, CommanderError } from "commander";
+import { isNfsUrl } from "../catalog/library-path.ts";
 import { inspectCommand } from "./inspect-command.ts";
 import { jobsCommand } from "./jobs-command.ts";
+import { nasProbeCommand } from "./nas-command.ts";
 import { verifyCommand } from "./verify-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { scanCommand } from "./scan-command.ts";
@@ -38,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action((opts: { library: string; db?: string; stableMs: string; acceptMissing?: boolean; json?: boolean }) =>
       run(() =>
         scanCommand({
-          library: path.resolve(opts.library),
+          library: isNfsUrl(opts.library) ? opts.library : path.resolve(opts.library),
           db: opts.db ? path.resolve(opts.db) : undefined,
           stableMs: Number(opts.stableMs),
           acceptMissing: Boolean(opts.acceptMissing),
@@ -75,6 +77,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action((opts: { state?: string; db?: string; json?: boolean }) =>
       run(() => jobsCommand({ json: Boolean(opts.json), state: opts.state, db: opts.db ? path.resolve(opts.db) : undefined }))(),
+    );
+
+  const nas = program.command("nas").description("check an NFS server (NAS) before mounting it or adding it as an nfs:// library");
+  nas
+    .command("probe")
+    .description("reachability, NFS/MOUNT versions, exports, capacity, transfer sizes and a read-throughput sample")
+    .argument("<host>", "NAS host name or IP address")
+    .option("--export <path>", "export to examine in detail (default: the first one)")
+    .option("--uid <n>", "AUTH_SYS user id to present", "0")
+    .option("--gid <n>", "AUTH_SYS group id to present", "0")
+    .option("--timeout <ms>", "per-call timeout", "10000")
+    .option("--nfs-port <port>", "NFS port (default: ask the portmapper)")
+    .option("--mount-port <port>", "MOUNT port (default: ask the portmapper)")
+    .option("--sample-mb <n>", "megabytes to read for the throughput sample (0 = skip)", "64")
+    .option("--json", "print JSON")
+    .action((host: string, opts: Record<string, string | boolean | undefined>) =>
+      run(() =>
+        nasProbeCommand(
+          {
+            host,
+            exportPath: opts.export,
+            uid: opts.uid,
+            gid: opts.gid,
+            timeoutMs: opts.timeout,
+            nfsPort: opts.nfsPort,
+            mountPort: opts.mountPort,
+            sampleMegabytes: opts.sampleMb,
+          },
+          { json: Boolean(opts.json) },
+        ),
+      )(),
     );
 
   try {

@@ -1,6 +1,6 @@
 // modelshelf scan --library <path> [--db <file>] [--json]
-import path from "node:path";
 import { describeModels } from "../catalog/describe-models.ts";
+import { libraryFilePath } from "../catalog/library-path.ts";
 import { scanLibrary } from "../catalog/scan-library.ts";
 import { errorMessage } from "../errors.ts";
 import { formatBytes, formatCount } from "./format.ts";
@@ -35,7 +35,7 @@ export async function scanCommand(options: ScanCommandOptions): Promise<number> 
       where: { libraryId: library.id, missingSince: null, state: { in: ["error", "ignored", "settling"] } },
       orderBy: { relPath: "asc" },
     });
-    const abs = (relPath: string) => path.join(library.path, relPath);
+    const abs = (relPath: string) => libraryFilePath(library.path, relPath);
     const out = {
       library: library.path,
       status: summary.status,

@@ -5,7 +5,10 @@ import path from "node:path";
 import type { Db } from "../db/client.ts";
 import { AppError, errorMessage, isAppError } from "../errors.ts";
 import type { JobTransaction } from "../jobs/define-job.ts";
+import { libraryFilePath } from "../catalog/library-path.ts";
+import { openLibraryRoot } from "../catalog/open-library-root.ts";
 import { hashFile } from "./hash-file.ts";
+import { hashReader } from "./hash-reader.ts";
 import { describeSource, judgeHash, verdictMessage, type Expected } from "./judge-hash.ts";
 import type { Throttle } from "./throttle.ts";
 
@@ -47,7 +50,7 @@ export async function verifyFile(db: Db, fileId: number, options: VerifyOptions)
     include: { library: { select: { path: true } }, expectedHashes: true },
   });
   if (!file) throw new AppError("not-found", `file ${fileId} is not in the catalogue`);
-  const absPath = path.join(file.library.path, file.relPath);
+  const absPath = libraryFilePath(file.library.path, file.relPath);
   if (file.missingSince) throw new AppError("not-found", `${absPath} is missing since ${file.missingSince.toISOString()}`);
   if (file.state === "ignored") throw new AppError("invalid-input", `${absPath} is a temporary file; it is not verified`);
 
@@ -55,10 +58,18 @@ export async function verifyFile(db: Db, fileId: number, options: VerifyOptions)
   const base = { fileId, path: absPath, sizeBytes: Number(file.sizeBytes) };
   await db.libraryFile.update({ where: { id: fileId }, data: { verifyState: "hashing", verifyProgress: 0 } });
 
+  const opened = await openLibraryRoot(file.library.path, { timeoutMs: options.readTimeoutMs });
+  if (!opened.ok) {
+    await db.libraryFile.update({ where: { id: fileId }, data: { verifyState: file.sha256 ? file.verifyState : "unverified", verifyProgress: null } });
+    // The share is away, not the file broken: try again later.
+    throw new AppError(opened.code === "hung" ? "timeout" : "unavailable", opened.message, { retryable: true });
+  }
   let lastFileProgress = 0;
   let result;
+  let broken = false;
   try {
-    result = await hashFile(absPath, {
+    const reader = opened.root.chunkReader(file.relPath);
+    const hashOptions = {
       signal: options.signal,
       throttle: options.throttle,
       readTimeoutMs: options.readTimeoutMs,
@@ -72,8 +83,10 @@ export async function verifyFile(db: Db, fileId: number, options: VerifyOptions)
         }
         void options.onProgress?.(done, total);
       },
-    });
+    };
+    result = reader ? await hashReader(reader, hashOptions) : await hashFile(opened.root.localPath(file.relPath)!, hashOptions);
   } catch (error) {
+    broken = isAppError(error) && (error.code === "timeout" || error.code === "unavailable");
     if (isUnreadable(error)) {
       const message = errorMessage(error);
       await record(db, options, {
@@ -88,6 +101,8 @@ export async function verifyFile(db: Db, fileId: number, options: VerifyOptions)
     // Timeouts, cancellation, lost leases: the job decides; the file is not judged.
     await db.libraryFile.update({ where: { id: fileId }, data: { verifyState: file.sha256 ? file.verifyState : "unverified", verifyProgress: null } });
     throw error;
+  } finally {
+    await opened.root.release(broken);
   }
 
   const catalogued = { size: Number(file.sizeBytes), mtimeMs: file.mtimeMs, ino: file.inode };

@@ -2,10 +2,11 @@
 // imports the code that touches the share and hashes files.
 import { scanLibraryHandler } from "../catalog/scan-library-handler.ts";
 import { verifyFileHandler } from "../hashing/verify-file-handler.ts";
+import { probeNasHandler } from "../nfs/probe-nas-handler.ts";
 import type { JobDefinition } from "./define-job.ts";
 import { allJobSpecs } from "./registry.ts";
 
-export const jobHandlers: readonly JobDefinition[] = [scanLibraryHandler, verifyFileHandler];
+export const jobHandlers: readonly JobDefinition[] = [scanLibraryHandler, verifyFileHandler, probeNasHandler];
 
 /** A declared job nobody can run would wait in the queue forever: fail at start instead. */
 export function assertEveryJobHasHandler(handlers: readonly JobDefinition[] = jobHandlers): void {
@@ -14,8 +15,8 @@ export function assertEveryJobHasHandler(handlers: readonly JobDefinition[] = jo
   if (missing.length > 0) throw new Error(`jobs without a handler: ${missing.join(", ")}`);
 }
 
-/** The handlers of one worker process, by job-name prefix ("catalog.", "hashing."). */
-export function handlersFor(prefix: string): JobDefinition[] {
+/** The handlers of one worker process, by job-name prefixes ("catalog.", "hashing."). */
+export function handlersFor(...prefixes: string[]): JobDefinition[] {
   assertEveryJobHasHandler();
-  return jobHandlers.filter((handler) => handler.name.startsWith(prefix));
+  return jobHandlers.filter((handler) => prefixes.some((prefix) => handler.name.startsWith(prefix)));
 }
