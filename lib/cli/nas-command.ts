@@ -1,7 +1,7 @@
 // modelshelf nas probe <host> [--export <path>] [--uid N] [--gid N] [--timeout ms] [--json]
 import { errorMessage } from "../errors.ts";
 import { nasProbeInputSchema } from "../nfs/probe-nas-job.ts";
-import { probeNas, type NasProbeResult } from "../nfs/probe-nas.ts";
+import { probeNasFor, type NasProbeResult } from "../nfs/probe-nas.ts";
 import { formatBytes } from "./format.ts";
 
 export async function nasProbeCommand(rawInput: Record<string, unknown>, options: { json: boolean }): Promise<number> {
@@ -10,18 +10,9 @@ export async function nasProbeCommand(rawInput: Record<string, unknown>, options
     process.stderr.write(`modelshelf nas probe: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
     return 2;
   }
-  const input = parsed.data;
   let result: NasProbeResult;
   try {
-    result = await probeNas(input.host, {
-      exportPath: input.exportPath,
-      uid: input.uid,
-      gid: input.gid,
-      timeoutMs: input.timeoutMs,
-      nfsPort: input.nfsPort,
-      mountPort: input.mountPort,
-      sampleBytes: input.sampleMegabytes * 1024 * 1024,
-    });
+    result = await probeNasFor(parsed.data);
   } catch (error) {
     process.stderr.write(`modelshelf nas probe: ${errorMessage(error)}\n`);
     return 1;

@@ -5,6 +5,7 @@
 // are explained in admin terms, with the step that failed.
 import { errorMessage, isAppError } from "../errors.ts";
 import { connectNfs, dumpPortmap, listExports, type NfsSession } from "./client/index.ts";
+import type { NasProbeInput } from "./probe-nas-job.ts";
 
 export interface NasProbeOptions {
   /** The export (or a path inside one) to examine in detail; default: the first export. */
@@ -57,6 +58,19 @@ const SAMPLE_SEARCH_DIRS = 20;
 
 const NFS_PROGRAM = 100003;
 const MOUNT_PROGRAM = 100005;
+
+/** The check as the page, the job and the CLI request it (validated input). */
+export function probeNasFor(input: NasProbeInput): Promise<NasProbeResult> {
+  return probeNas(input.host, {
+    exportPath: input.exportPath,
+    uid: input.uid,
+    gid: input.gid,
+    timeoutMs: input.timeoutMs,
+    nfsPort: input.nfsPort,
+    mountPort: input.mountPort,
+    sampleBytes: input.sampleMegabytes * 1024 * 1024,
+  });
+}
 
 export async function probeNas(host: string, options: NasProbeOptions): Promise<NasProbeResult> {
   const result: NasProbeResult = {
