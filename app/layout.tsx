@@ -9,6 +9,7 @@ import { listUnavailableLibraries } from "../lib/catalog/queries.ts";
 import { getDb } from "../lib/db/client.ts";
 import { getIntegrityAlert } from "../lib/hashing/queries.ts";
 import { HydrationMarker } from "./_components/hydration-marker.tsx";
+import { nfsRootFacts } from "./libraries/nfs-root.tsx";
 import { NavLink } from "./_components/nav-link.tsx";
 import "./globals.css";
 
@@ -18,6 +19,11 @@ export const metadata: Metadata = {
   title: { default: "ModelShelf", template: "%s · ModelShelf" },
   description: "GGUF model catalogue",
 };
+
+/** nfs:// roots without their query options (uid, ports), as the Libraries page shows them. */
+function shownLibraryPath(libraryPath: string): string {
+  return nfsRootFacts(libraryPath)?.share ?? libraryPath;
+}
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const [location, unavailable, integrity] = await Promise.all([
@@ -51,6 +57,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   </span>
                 ) : null}
               </NavLink>
+              <NavLink href="/nas">NAS check</NavLink>
             </nav>
           </div>
         </header>
@@ -89,7 +96,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 {unavailable.map((library) => (
                   <li key={library.id}>
                     <Link href={`/libraries#library-${library.id}`} className="font-mono text-[12px] underline">
-                      {library.label ? `${library.label} (${library.path})` : library.path}
+                      {library.label ? `${library.label} (${shownLibraryPath(library.path)})` : shownLibraryPath(library.path)}
                     </Link>
                     {library.statusReason ? <span className="text-amber-900">: {library.statusReason}</span> : null}
                   </li>

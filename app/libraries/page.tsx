@@ -1,15 +1,19 @@
 // Library roots: status, mount facts, the last scan and its problem files,
 // live progress of running scans, and the admin actions.
 import type { Metadata } from "next";
+import Link from "next/link";
 import type { ReactNode } from "react";
-import { formatAge, formatBytes, formatCount, formatDateTime, formatDuration, percent } from "../../lib/catalog/format.ts";
-import { listLibraries, type LibrarySummary, type MountDetails, type ScanRunSummary } from "../../lib/catalog/queries.ts";
+import { formatAge, formatBytes, formatCount, formatDateTime, formatDuration } from "../../lib/catalog/format.ts";
+import { isNfsUrl } from "../../lib/catalog/library-path.ts";
+import { listLibraries, type LibrarySummary, type ScanRunSummary } from "../../lib/catalog/queries.ts";
 import { getDb } from "../../lib/db/client.ts";
 import { Badge, LibraryStatusBadge } from "../_components/badge.tsx";
+import { UsageBar } from "../_components/usage-bar.tsx";
 import { verifyLibraryAction } from "../integrity/actions.ts";
 import { ActionButton } from "./action-button.tsx";
 import { removeLibraryAction, scanLibraryAction, setLibraryEnabledAction } from "./actions.ts";
 import { AddLibraryForm } from "./add-library-form.tsx";
+import { nfsOptionsSummary, nfsRootFacts, NfsRootPanel } from "./nfs-root.tsx";
 import { ScanMonitor, ScanProgress } from "./scan-progress.tsx";
 
 export const dynamic = "force-dynamic";
@@ -35,30 +39,10 @@ function Panel({ title, children, testId }: { title: string; children: ReactNode
   );
 }
 
-function UsageBar({ statfs }: { statfs: NonNullable<MountDetails["statfs"]> }) {
-  const used = statfs.totalBytes - statfs.freeBytes;
-  const share = percent(used, statfs.totalBytes);
-  const tone = share >= 95 ? "bg-red-600" : share >= 85 ? "bg-amber-500" : "bg-neutral-700";
-  return (
-    <div className="mt-1.5" data-testid="usage-bar">
-      <div
-        className="h-2 overflow-hidden rounded-sm bg-neutral-200"
-        role="meter"
-        aria-label="Space used"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={Math.round(share)}
-      >
-        <div className={`h-full ${tone}`} style={{ width: `${share}%` }} />
-      </div>
-      <div className="mt-0.5 text-[12px] text-neutral-600 tabular-nums">
-        {formatBytes(used)} used of {formatBytes(statfs.totalBytes)} ({share.toFixed(0)} %) · {formatBytes(statfs.availableBytes)} available
-      </div>
-    </div>
-  );
-}
-
 function MountPanel({ library }: { library: LibrarySummary }) {
+  // nfs:// roots have no kernel mount: the built-in client's facts instead.
+  const nfs = isNfsUrl(library.path) ? nfsRootFacts(library.path) : null;
+  if (nfs) return <NfsRootPanel library={library} facts={nfs} />;
   const mount = library.mount;
   if (!mount) {
     return (
@@ -100,7 +84,7 @@ function MountPanel({ library }: { library: LibrarySummary }) {
         ) : null}
         {library.mountCheckedAt ? <Row label="Checked">{formatDateTime(library.mountCheckedAt)}</Row> : null}
       </dl>
-      {mount.statfs ? <UsageBar statfs={mount.statfs} /> : null}
+      {mount.statfs ? <UsageBar space={mount.statfs} /> : null}
       {mount.warnings.length > 0 ? (
         <ul className="mt-2 space-y-1" data-testid="mount-warnings">
           {mount.warnings.map((warning) => (
@@ -242,11 +226,25 @@ function ProblemFiles({ library }: { library: LibrarySummary }) {
 
 function LibraryCard({ library, now }: { library: LibrarySummary; now: number }) {
   const id = String(library.id);
+  // An nfs:// root is shown as its share; its query options (uid, ports…) as facts beside it.
+  const nfs = isNfsUrl(library.path) ? nfsRootFacts(library.path) : null;
+  const shownPath = nfs?.share ?? library.path;
+  const nfsOptions = nfs ? nfsOptionsSummary(nfs) : "";
   return (
-    <article id={`library-${library.id}`} className="card scroll-mt-4" data-testid="library-card" data-library-id={library.id} aria-label={library.label ?? library.path}>
+    <article id={`library-${library.id}`} className="card scroll-mt-4" data-testid="library-card" data-library-id={library.id} aria-label={library.label ?? shownPath}>
       <header className="flex flex-wrap items-center gap-2 border-b border-neutral-200 px-3 py-2">
-        <h2 className="text-[14px] font-semibold">{library.label ?? library.path}</h2>
-        {library.label ? <span className="font-mono text-[12px] text-neutral-600">{library.path}</span> : null}
+        <h2 className="text-[14px] font-semibold">{library.label ?? shownPath}</h2>
+        {library.label ? (
+          <span className="font-mono text-[12px] text-neutral-600" title={library.path}>
+            {shownPath}
+          </span>
+        ) : null}
+        {nfsOptions ? <span className="text-[11px] text-neutral-500" data-testid="nfs-options">{nfsOptions}</span> : null}
+        {nfs ? (
+          <Badge tone="violet" title="Read with ModelShelf's own NFSv3 client, without a kernel mount">
+            nfs://
+          </Badge>
+        ) : null}
         <Badge tone="neutral" title="Detected by the first scan">
           {kindLabel[library.kind] ?? library.kind}
         </Badge>
@@ -277,7 +275,7 @@ function LibraryCard({ library, now }: { library: LibrarySummary; now: number })
               fields={{ libraryId: id }}
               label="Remove"
               variant="danger"
-              confirmText={`Remove ${library.path} from the catalogue? Files on the share are not touched.`}
+              confirmText={`Remove ${shownPath} from the catalogue? Files on the share are not touched.`}
             />
           ) : null}
         </div>
@@ -333,7 +331,15 @@ export default async function LibrariesPage() {
       </div>
       <section className="card px-3 py-2" aria-labelledby="add-library-title">
         <h2 id="add-library-title" className="mb-1.5 text-[12px] font-semibold text-neutral-700">
-          Add library <span className="font-normal text-neutral-500">— a folder of .gguf files or an Ollama models directory, as the worker sees it</span>
+          Add library{" "}
+          <span className="font-normal text-neutral-500">
+            — a folder of .gguf files or an Ollama models directory, as the worker sees it: a path (a local disk or a mounted share), or
+            an <code className="font-mono">nfs://host/export</code> URL read with the built-in NFSv3 client (
+            <Link href="/nas" className="text-sky-700 hover:underline">
+              check a NAS first
+            </Link>
+            )
+          </span>
         </h2>
         <AddLibraryForm />
       </section>

@@ -3,6 +3,7 @@
 // file a verify job hashes, the library a scan walks) and live progress.
 // Targets are resolved with one batched lookup per kind, never per job.
 import { z } from "zod";
+import { libraryFilePath } from "../catalog/library-path.ts";
 import type { Db } from "../db/client.ts";
 
 /** In the order the Jobs page shows them: what is happening, what is waiting, what went wrong, what is done. */
@@ -45,6 +46,7 @@ export function parseJobListParams(input: URLSearchParams | Record<string, strin
 const jobTitles: Record<string, string> = {
   "hashing.verify-file": "Verify file",
   "catalog.scan-library": "Scan library",
+  "nfs.probe-nas": "NAS check",
 };
 
 /** "hashing.verify-file" → "Verify file"; unknown names are shown as they are. */
@@ -113,6 +115,9 @@ const payloadSchema = z
     fileId: z.number().int().optional(),
     libraryId: z.number().int().optional(),
     trigger: z.string().optional(),
+    /** NAS checks name a host (and maybe an export) instead of a catalogue row. */
+    host: z.string().optional(),
+    exportPath: z.string().optional(),
   })
   .passthrough();
 
@@ -197,7 +202,7 @@ export async function listJobs(db: Db, input: Partial<JobListParams> = {}, now =
       if (!file) return { ...none, kind: "file", label: `file #${payload.fileId} (no longer catalogued)`, fileId: payload.fileId, gone: true };
       return {
         kind: "file",
-        label: `${file.library.path.replace(/\/+$/, "")}/${file.relPath}`,
+        label: libraryFilePath(file.library.path, file.relPath),
         libraryId: file.libraryId,
         fileId: file.id,
         modelId: file.modelId,
@@ -210,6 +215,7 @@ export async function listJobs(db: Db, input: Partial<JobListParams> = {}, now =
       if (!library) return { ...none, kind: "library", label: `library #${payload.libraryId} (removed)`, libraryId: payload.libraryId, gone: true };
       return { ...none, kind: "library", label: library.label ? `${library.label} (${library.path})` : library.path, libraryId: library.id };
     }
+    if (payload.host !== undefined) return { ...none, kind: "none", label: `${payload.host}${payload.exportPath ? `:${payload.exportPath}` : ""}` };
     return { ...none, kind: "none", label: "" };
   };
 

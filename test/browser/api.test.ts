@@ -93,7 +93,7 @@ describe("JSON API", () => {
     it("lists libraries with status, mount facts and scans", async () => {
       const { status, body } = await get<{ libraries: LibrarySummary[] }>("/api/v1/libraries");
       expect(status).toBe(200);
-      expect(body.libraries).toHaveLength(3);
+      expect(body.libraries).toHaveLength(4);
       const archive = body.libraries.find((l) => l.id === app.seeded.libraries.archive);
       expect(archive).toMatchObject({ status: "unavailable", missingGuardTripped: true });
       const nas = body.libraries.find((l) => l.id === app.seeded.libraries.nas);
@@ -157,7 +157,7 @@ describe("JSON API", () => {
     it("reports the database and library counts", async () => {
       const { status, body } = await get<unknown>("/api/health");
       expect(status).toBe(200);
-      expect(body).toEqual({ status: "ok", db: "ok", libraries: { total: 3, unavailable: 1 } });
+      expect(body).toEqual({ status: "ok", db: "ok", libraries: { total: 4, unavailable: 1 } });
     });
   });
 

@@ -15,8 +15,8 @@ describe.skipIf(skipBrowserTests)("jobs page", () => {
     const totals = page.getByTestId("job-totals");
     expect(await totals.getByTestId("total-running").textContent()).toContain("1");
     expect(await totals.getByTestId("total-queued").textContent()).toContain("2");
-    expect(await totals.getByTestId("total-failed").textContent()).toContain("2");
-    expect(await totals.getByTestId("total-succeeded").textContent()).toContain("3");
+    expect(await totals.getByTestId("total-failed").textContent()).toContain("3");
+    expect(await totals.getByTestId("total-succeeded").textContent()).toContain("4");
     const running = row(page, app().seeded.jobs.running);
     expect(await running.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("42");
     const text = (await running.textContent()) ?? "";
@@ -128,7 +128,7 @@ describe.skipIf(skipBrowserTests)("jobs page", () => {
       const body = (await response.json()) as { totals: Record<string, number>; jobs: Record<string, Array<{ id: number; title: string }>> };
       expect(body.jobs.succeeded).toHaveLength(2);
       expect(body.jobs.running).toEqual([]);
-      expect(body.totals.succeeded).toBe(3);
+      expect(body.totals.succeeded).toBe(4);
     });
 
     it("GET /api/v1/jobs rejects an unknown state and a huge limit with 422", async () => {

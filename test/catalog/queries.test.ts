@@ -11,7 +11,7 @@ import {
 } from "../../lib/catalog/queries.ts";
 import { describeMetadataValue, formatBytes, formatContextLength, formatParameterCount } from "../../lib/catalog/format.ts";
 import { createTempDb, type TempDb } from "../helpers/temp-db.ts";
-import { seedCatalog, type SeededCatalog } from "../helpers/seed-catalog.ts";
+import { NFS_LIBRARY_URL, seedCatalog, type SeededCatalog } from "../helpers/seed-catalog.ts";
 
 let temp: TempDb;
 let seeded: SeededCatalog;
@@ -137,7 +137,8 @@ describe("listModels", () => {
     expect(list.facets.fileTypes).toEqual([{ value: "Q4_K_M", label: "Q4_K_M", count: 2 }]);
     const nas = list.facets.libraries.find((l) => l.value === String(seeded.libraries.nas));
     expect(nas).toMatchObject({ count: 2, label: "nas-models (/srv/nas/models)" });
-    expect(list.facets.libraries).toHaveLength(3);
+    // The nfs:// library holds no model yet, but is offered as a filter like every root.
+    expect(list.facets.libraries).toHaveLength(4);
   });
 
   it("derives states: ok, incomplete split, missing, and ok for a copy on an unavailable root", async () => {
@@ -318,7 +319,7 @@ describe("getModel", () => {
 describe("listLibraries", () => {
   it("returns each library with its last finished scan and file counts", async () => {
     const libraries = await listLibraries(temp.db);
-    expect(libraries.map((l) => l.path)).toEqual(["/mnt/archive/gguf", "/srv/nas/models", "/srv/nas/ollama"]);
+    expect(libraries.map((l) => l.path)).toEqual(["/mnt/archive/gguf", "/srv/nas/models", "/srv/nas/ollama", NFS_LIBRARY_URL]);
     const nas = libraries.find((l) => l.id === seeded.libraries.nas);
     expect(nas?.lastScan).toMatchObject({ id: seeded.scanRuns.nasLast, status: "ok", durationMs: 42_500, errors: 1 });
     expect(nas?.runningScan).toBeNull();

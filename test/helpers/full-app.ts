@@ -11,6 +11,8 @@ import { migrateDatabase } from "../../lib/db/migrate.ts";
 import { ensureAppBuilt, freePort } from "./app-server.ts";
 
 const projectRoot = path.resolve(import.meta.dirname, "..", "..");
+/** How long `next start` may take to answer under a full parallel test run. */
+const SERVER_READY_TIMEOUT_MS = 60_000;
 
 export interface FullApp {
   dir: string;
@@ -59,6 +61,21 @@ export async function startFullApp(options: FullAppOptions): Promise<FullApp> {
   start([path.join(projectRoot, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)]);
   for (const worker of options.workers) start(["--import", "tsx", path.join(projectRoot, "workers", `${worker}.ts`)]);
   const output = () => log.slice(-6000);
+  // `next start` listens a moment after it is spawned (longer on a busy machine).
+  const deadline = Date.now() + SERVER_READY_TIMEOUT_MS;
+  for (;;) {
+    const ready = await fetch(`${baseUrl}/api/health`).then(
+      (response) => response.ok,
+      (error: unknown) => (error instanceof TypeError ? false : Promise.reject(error)),
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      for (const child of children) child.kill("SIGKILL");
+      await db.$disconnect();
+      throw new Error(`the web server did not answer /api/health within ${SERVER_READY_TIMEOUT_MS} ms:\n${output()}`);
+    }
+    await sleep(200);
+  }
   return {
     dir,
     db,

@@ -3,7 +3,9 @@
 // covering every state and both kinds of location, scan runs, and problem files;
 // and for verification: every verify state, expected hashes (one disagreeing),
 // history, checksum-file problems, jobs in every state, scrub runs and one
-// duplicate (the Qwen 7B file and its byte-identical Ollama blob).
+// duplicate (the Qwen 7B file and its byte-identical Ollama blob); for the NAS
+// check: an nfs:// library read with the built-in client, one finished check
+// with a failed step and one check whose job failed.
 import { createHash } from "node:crypto";
 import type { Db } from "../../lib/db/client.ts";
 
@@ -52,6 +54,41 @@ const nfsMount = (source: string, mountPoint: string, warnings: string[] = []) =
     warnings,
     statfs: { totalBytes: 16 * 1024 * GiB, freeBytes: 5 * 1024 * GiB, availableBytes: 4.5 * 1024 * GiB },
   });
+
+/** An nfs:// root: uid/gid of the Synology user that owns the models, MOUNT on Synology's fixed port. */
+export const NFS_LIBRARY_URL = "nfs://nas.lan/volume1/models/staging?uid=1026&gid=100&mountport=892";
+
+/** What the scanner records for an nfs:// root (lib/catalog/open-library-root.ts): facts from FSINFO and FSSTAT. */
+const builtInClientMount = JSON.stringify({
+  mountPoint: "nfs://nas.lan/volume1/models/staging",
+  source: "nas.lan:/volume1/models",
+  fsType: "nfs3 (built-in client)",
+  isNetwork: true,
+  nfsVersion: "3",
+  options: {
+    readOnly: true,
+    failureMode: "soft",
+    vers: "3",
+    rsize: 131_072,
+    wsize: 131_072,
+    timeo: 150,
+    retrans: null,
+    actimeo: null,
+    acregmin: null,
+    acregmax: null,
+    acdirmin: null,
+    acdirmax: null,
+    noac: true,
+    proto: "tcp",
+    lookupcache: null,
+    nconnect: null,
+    sec: "sys (uid 1026, gid 100)",
+    serverAddress: "nas.lan",
+    cache: null,
+  },
+  warnings: [],
+  statfs: { totalBytes: 16 * 1024 * GiB, freeBytes: 5 * 1024 * GiB, availableBytes: 4.5 * 1024 * GiB },
+});
 
 interface ModelSeed {
   fingerprint: string;
@@ -166,7 +203,7 @@ function createFile(db: Db, seed: FileSeed) {
 }
 
 export interface SeededCatalog {
-  libraries: { nas: number; ollama: number; archive: number };
+  libraries: { nas: number; ollama: number; archive: number; nfs: number };
   models: {
     llamaF16: number;
     mistralQ8: number;
@@ -179,6 +216,8 @@ export interface SeededCatalog {
   files: SeededFiles;
   jobs: SeededJobs;
   scrubRuns: { done: number; running: number };
+  /** nfs.probe-nas jobs: one finished (throughput step denied by root squash), one whose worker died. */
+  nasProbes: { succeeded: number; failed: number };
   /** The hashes of the seeded mismatch: what the sidecar claims and what the file hashed to. */
   hashes: { mistralExpected: string; mistralActual: string; llama: string; qwenBlob: string };
 }
@@ -262,6 +301,24 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
       lastFsType: "nfs4",
       lastScanAt: minutesAgo(60 * 24),
     },
+  });
+
+  // An empty staging folder on the same NAS, read without a kernel mount.
+  const nfs = await db.library.create({
+    data: {
+      path: NFS_LIBRARY_URL,
+      label: "nas-direct",
+      kind: "gguf-dir",
+      source: "ui",
+      status: "ok",
+      mountJson: builtInClientMount,
+      mountCheckedAt: minutesAgo(8),
+      lastFsType: "nfs3 (built-in client)",
+      lastScanAt: minutesAgo(8),
+    },
+  });
+  await db.scanRun.create({
+    data: { libraryId: nfs.id, trigger: "manual", status: "ok", phase: "done", startedAt: new Date(minutesAgo(8).getTime() - 1_400), finishedAt: minutesAgo(8) },
   });
 
   // --- Models --------------------------------------------------------------
@@ -670,11 +727,13 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
     broken: brokenFile.id,
   };
   const verification = await seedVerification(db, { nas: nas.id, archive: archive.id }, files, qwenBlobDigest);
+  const nasProbes = await seedNasProbes(db);
 
   return {
     ...verification,
+    nasProbes,
     files,
-    libraries: { nas: nas.id, ollama: ollama.id, archive: archive.id },
+    libraries: { nas: nas.id, ollama: ollama.id, archive: archive.id, nfs: nfs.id },
     models: {
       llamaF16: llamaF16.id,
       mistralQ8: mistralQ8.id,
@@ -980,4 +1039,91 @@ async function seedVerification(
     },
     scrubRuns: { done: done.id, running: runningScrub.id },
   };
+}
+
+/** The root-squash explanation probeNas gives for NFS3ERR_ACCES (lib/nfs/probe-nas.ts explain()). */
+export const ROOT_SQUASH_EXPLANATION =
+  "permission denied: the server squashes this client's user (root squash / map to guest); set uid and gid to the owner of the model files, or allow root access for this client";
+
+/** Two NAS checks: the newer one reached the Synology but could not read a file as root; the older one lost its worker. */
+async function seedNasProbes(db: Db): Promise<SeededCatalog["nasProbes"]> {
+  const TiB = 1024 * GiB;
+  const service = (program: number, name: string, version: number, port: number, protocol = "tcp") => ({ program, name, version, protocol, port });
+  const finishedAt = minutesAgo(15);
+  const result = {
+    host: "nas.lan",
+    reachable: true,
+    checkedAt: finishedAt.toISOString(),
+    services: [
+      service(100000, "portmapper", 4, 111),
+      service(100000, "portmapper", 3, 111),
+      service(100000, "portmapper", 2, 111),
+      service(100005, "mountd", 1, 892),
+      service(100005, "mountd", 3, 892),
+      service(100003, "nfs", 3, 2049),
+      service(100003, "nfs", 4, 2049),
+      service(100021, "nlockmgr", 4, 4045),
+      service(100024, "status", 1, 662),
+    ],
+    nfsVersions: [3, 4],
+    mountVersions: [1, 3],
+    exports: [
+      { path: "/volume1/models", groups: ["192.168.1.0/24"] },
+      { path: "/volume1/ollama", groups: ["192.168.1.30", "192.168.1.31"] },
+      { path: "/volume1/backup", groups: ["10.0.0.5"] },
+    ],
+    export: {
+      path: "/volume1/models",
+      fsstat: { totalBytes: 16 * TiB, freeBytes: 5 * TiB, availableBytes: 4.5 * TiB, totalFiles: 1_073_741_824, freeFiles: 1_073_612_001 },
+      fsinfo: { rtmax: 131_072, rtpref: 131_072, wtmax: 131_072, wtpref: 131_072, dtpref: 16_384, maxFileSize: 2 ** 63 },
+      throughput: null,
+    },
+    steps: [
+      { step: "portmapper", ok: true },
+      { step: "exports", ok: true },
+      { step: "mount", ok: true },
+      { step: "fsstat", ok: true },
+      { step: "fsinfo", ok: true },
+      {
+        step: "throughput",
+        ok: false,
+        error: "Permission denied for mistral/Mistral-7B-Instruct-v0.3-Q8_0.gguf (check the share's permissions and the uid/gid in the nfs:// URL)",
+        explanation: ROOT_SQUASH_EXPLANATION,
+      },
+    ],
+  };
+  const probe = (data: { payload: Record<string, unknown>; state: string; createdAt: Date; startedAt: Date; finishedAt: Date; result?: unknown; lastError?: string }) =>
+    db.job.create({
+      data: {
+        name: "nfs.probe-nas",
+        payloadJson: JSON.stringify(data.payload),
+        state: data.state,
+        priority: 30,
+        attempts: 1,
+        maxAttempts: 1,
+        runAfter: data.createdAt,
+        createdAt: data.createdAt,
+        startedAt: data.startedAt,
+        finishedAt: data.finishedAt,
+        lastError: data.lastError ?? null,
+        resultJson: data.result === undefined ? null : JSON.stringify(data.result),
+      },
+    });
+  const failed = await probe({
+    payload: { host: "nas-old.lan", uid: 0, gid: 0, timeoutMs: 10_000, sampleMegabytes: 64 },
+    state: "failed",
+    createdAt: minutesAgo(60 * 24 * 2),
+    startedAt: minutesAgo(60 * 24 * 2 - 0.1),
+    finishedAt: minutesAgo(60 * 24 * 2 - 1.2),
+    lastError: "worker indexer@modelshelf:2211 stopped responding; out of attempts",
+  });
+  const succeeded = await probe({
+    payload: { host: "nas.lan", exportPath: "/volume1/models", uid: 0, gid: 0, timeoutMs: 10_000, sampleMegabytes: 64 },
+    state: "succeeded",
+    createdAt: new Date(finishedAt.getTime() - 2_400),
+    startedAt: new Date(finishedAt.getTime() - 2_100),
+    finishedAt,
+    result,
+  });
+  return { succeeded: succeeded.id, failed: failed.id };
 }

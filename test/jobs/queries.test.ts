@@ -21,7 +21,7 @@ afterAll(async () => {
 describe("listJobs", () => {
   it("counts jobs in every state", async () => {
     const list = await listJobs(temp.db);
-    expect(list.totals).toEqual({ running: 1, queued: 2, failed: 2, cancelled: 1, succeeded: 3 });
+    expect(list.totals).toEqual({ running: 1, queued: 2, failed: 3, cancelled: 1, succeeded: 4 });
   });
 
   it("names verify jobs after the file they hash and scan jobs after their library", async () => {
@@ -55,7 +55,7 @@ describe("listJobs", () => {
 
   it("lists failed jobs newest first with their error and attempts", async () => {
     const failed = (await listJobs(temp.db)).jobs.failed;
-    expect(failed.map((j) => j.id)).toEqual([seeded.jobs.failed, seeded.jobs.failedScan]);
+    expect(failed.map((j) => j.id)).toEqual([seeded.jobs.failed, seeded.jobs.failedScan, seeded.nasProbes.failed]);
     expect(failed[0]).toMatchObject({ attempts: 3, maxAttempts: 3 });
     expect(failed[0]?.lastError).toContain("no answer within 15000 ms");
   });
@@ -64,7 +64,7 @@ describe("listJobs", () => {
     const list = await listJobs(temp.db, { state: "succeeded", limit: 2 });
     expect(list.jobs.succeeded).toHaveLength(2);
     expect(list.jobs.running).toEqual([]);
-    expect(list.totals.succeeded).toBe(3);
+    expect(list.totals.succeeded).toBe(4);
     expect(list).toMatchObject({ state: "succeeded", limit: 2 });
   });
 
