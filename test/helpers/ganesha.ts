@@ -216,8 +216,15 @@ export interface GaneshaServer {
   url(sub?: string, query?: Record<string, string | number>): string;
   /** The same URL as libnfs's tools want it (version=3 added). */
   libnfsUrl(sub?: string): string;
-  /** Sends a signal to ganesha (SIGKILL to crash it, SIGSTOP/SIGCONT to hang it). */
+  /** Sends a signal to ganesha (SIGKILL to crash it). */
   signal(signal: NodeJS.Signals): void;
+  /**
+   * Freezes ganesha (SIGSTOP) and returns once every one of its threads has
+   * stopped: on a busy machine threads keep answering for tens of ms after kill(2).
+   */
+  hang(): Promise<void>;
+  /** Lets a hung ganesha run again (SIGCONT). */
+  resume(): void;
   /** Stops (if running) and starts again on the same ports. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -243,7 +250,7 @@ async function freePort(): Promise<number> {
 
 function exportBlock(id: number, dir: string, pseudo: string, clients?: string[]): string {
   const access = clients ? `Access_Type = None; CLIENT { Clients = ${clients.join(", ")}; Access_Type = RO; }` : "Access_Type = RW;";
-  return `EXPORT { Export_Id = ${id}; Path = "${dir}"; Pseudo = "${pseudo}"; ${access} Squash = No_Root_Squash; Protocols = 3, 4; Transports = TCP; SecType = sys; FSAL { Name = VFS; } }`;
+  return `EXPORT { Export_Id = ${id}; Path = "${dir}"; Pseudo = "${pseudo}"; ${access} Squash = No_Root_Squash; Protocols = 3, 4; Transports = TCP; SecType = sys; Attr_Expiration_Time = 0; FSAL { Name = VFS; } }`;
 }
 
 function ganeshaConfig(workDir: string, nfsPort: number, mountPort: number, exports: string[]): string {
@@ -253,6 +260,10 @@ function ganeshaConfig(workDir: string, nfsPort: number, mountPort: number, expo
     // Own recovery directory: instances must not share NFSv4 client state.
     `NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "${path.join(workDir, "recovery")}"; }`,
     `NFS_KRB5 { Active_krb5 = false; }`,
+    // Tests change the exported tree directly on disk, behind ganesha's back. Without
+    // these, ganesha serves its cached attributes and folder entries (for up to 60 s)
+    // where a kernel NFS server on a NAS would see the change at once.
+    `MDCACHE { Dir_Chunk = 0; Use_Getattr_Directory_Invalidation = true; }`,
     ...exports,
     "",
   ].join("\n");
@@ -364,6 +375,19 @@ export async function startGanesha(options: StartGaneshaOptions): Promise<Ganesh
     signal(signal) {
       child?.kill(signal);
     },
+    async hang() {
+      const pid = child?.pid;
+      if (pid === undefined) throw new Error("ganesha is not running");
+      child?.kill("SIGSTOP");
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      while (!(await allThreadsStopped(pid))) {
+        if (Date.now() > deadline) throw new Error(`ganesha (pid ${pid}) did not stop`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    resume() {
+      child?.kill("SIGCONT");
+    },
     async restart() {
       await withRegistrationLock(async () => {
         await halt();
@@ -389,6 +413,18 @@ export async function startGanesha(options: StartGaneshaOptions): Promise<Ganesh
       });
     },
   };
+}
+
+/** Whether every thread of `pid` is in state T (stopped), from /proc/<pid>/task/<tid>/stat. */
+async function allThreadsStopped(pid: number): Promise<boolean> {
+  const tasks = await fsp.readdir(`/proc/${pid}/task`);
+  for (const tid of tasks) {
+    const stat = await fsp.readFile(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    // The state follows the command name in parentheses, which may itself contain spaces.
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (state !== "T" && state !== "t") return false;
+  }
+  return true;
 }
 
 /** Whether rpcbind maps NFS v3 and MOUNT v3 over TCP to these ports (rpcinfo -p). */

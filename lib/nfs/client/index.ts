@@ -8,7 +8,6 @@ export {
   MAX_DIR_ENTRIES,
   MAX_CACHED_DIR_HANDLES,
   DIR_HANDLE_TTL_MS,
-  MAX_MOUNT_ATTEMPTS,
   UMNT_TIMEOUT_MS,
   type NfsSession,
   type NfsDirEntry,
@@ -17,6 +16,7 @@ export {
   type NfsAccess,
   type ConnectNfsOptions,
 } from "./nfs-session.ts";
+export { MAX_MOUNT_ATTEMPTS } from "./mount-export.ts";
 export { MAX_FILE_READ_BYTES, type NfsFile } from "./nfs-file.ts";
 export { nfsChunkReader, type NfsChunkReader } from "./nfs-chunk-reader.ts";
 export { type NfsStat } from "./to-nfs-stat.ts";

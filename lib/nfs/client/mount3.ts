@@ -21,7 +21,7 @@ export const MAX_EXPORT_GROUPS = 1_000;
 /** Security flavors offered for one export; servers list one to a few. */
 export const MAX_AUTH_FLAVORS = 32;
 
-const PROC = { NULL: 0, MNT: 1, UMNT: 3, EXPORT: 5 } as const;
+const PROC = { MNT: 1, UMNT: 3, EXPORT: 5 } as const;
 
 export interface ExportEntry {
   path: string;
@@ -54,10 +54,6 @@ export function decodeExportReply(r: XdrReader): ExportEntry[] {
   }));
   r.end("EXPORT reply");
   return exports;
-}
-
-export function mount3Null(client: RpcClient): Promise<void> {
-  return client.call(PROC.NULL, "NULL", new Uint8Array(0), (r) => r.end("NULL reply"));
 }
 
 /**

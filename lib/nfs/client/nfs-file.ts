@@ -48,7 +48,8 @@ class NfsFileReader implements NfsFile {
   #bytesRead = 0;
   #closed = false;
   #fh: Uint8Array;
-  readonly #fileid: bigint;
+  /** Identity at open: a re-lookup after a stale handle must find this same, unchanged file. */
+  readonly #identity: string;
   /** The latest size the server reported; reads are not sent far beyond it. */
   #knownSize: number;
   /** The one re-lookup after a stale handle, and the handle that went stale. */
@@ -59,7 +60,7 @@ class NfsFileReader implements NfsFile {
   constructor(context: NfsFileContext, fh: Uint8Array, attributes: Fattr3) {
     this.#context = context;
     this.#fh = fh;
-    this.#fileid = attributes.fileid;
+    this.#identity = identityOf(attributes);
     this.size = attributes.size;
     this.#knownSize = attributes.size;
   }
@@ -176,11 +177,11 @@ class NfsFileReader implements NfsFile {
 
   async #reresolve(stale: unknown): Promise<void> {
     const { fh, attributes } = await this.#context.reresolve();
-    if (attributes.fileid !== this.#fileid) {
-      throw new AppError("conflict", `${this.#context.displayPath} was replaced on the NAS while it was open; read it again`, {
+    if (identityOf(attributes) !== this.#identity) {
+      throw new AppError("conflict", `${this.#context.displayPath} was replaced or changed on the NAS while it was open; read it again`, {
         retryable: true,
         cause: stale,
-        details: { path: this.#context.displayPath, fileid: this.#fileid.toString(), newFileid: attributes.fileid.toString() },
+        details: { path: this.#context.displayPath, before: this.#identity, after: identityOf(attributes) },
       });
     }
     this.#fh = fh;
@@ -190,6 +191,15 @@ class NfsFileReader implements NfsFile {
     // NFSv3 is stateless: there is nothing to release on the server.
     this.#closed = true;
   }
+}
+
+/**
+ * File id plus change and modification times: a deleted file's inode number is
+ * often reused at once by the next file created (ext4 does), so the id alone
+ * cannot tell a replaced file from the same file behind a new handle.
+ */
+function identityOf(a: Fattr3): string {
+  return `${a.fileid}:${a.ctime.seconds}.${a.ctime.nseconds}:${a.mtime.seconds}.${a.mtime.nseconds}`;
 }
 
 export function openNfsFile(context: NfsFileContext, fh: Uint8Array, attributes: Fattr3): NfsFile {

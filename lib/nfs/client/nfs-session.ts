@@ -1,11 +1,13 @@
 // A mounted nfs:// root: finds the export that holds the URL's path, mounts it,
 // looks up the sub-path, and then answers stat / readdir / open relative to that
-// root. Paths are resolved with LOOKUP from the root; directory handles are
-// cached briefly, file handles never (a replaced file must be seen at once).
+// root. Paths are resolved with LOOKUP from the root; folder handles are cached
+// briefly for the parents of a path, while its last name is always looked up
+// afresh (a replaced file or folder must be seen at once).
 import { AppError, isAppError } from "../../errors.ts";
 import { requireIntegerOption } from "../require-option.ts";
 import { authSys } from "./auth-sys.ts";
-import { mount3Export, mount3Mnt, mount3Umnt, MOUNT_PROGRAM, MOUNT_VERSION, type ExportEntry } from "./mount3.ts";
+import { mountExport, type MountedExport } from "./mount-export.ts";
+import { mount3Mnt, mount3Umnt, MOUNT_PROGRAM, MOUNT_VERSION } from "./mount3.ts";
 import { isNfsError, NfsError } from "./nfs3-errors.ts";
 import { openNfsFile, type NfsFile } from "./nfs-file.ts";
 import {
@@ -15,6 +17,7 @@ import {
   ACCESS3_LOOKUP,
   ACCESS3_MODIFY,
   ACCESS3_READ,
+  MAX_NAME_BYTES,
   MAX_READ_BYTES_PER_CALL,
   NF3DIR,
   NF3REG,
@@ -53,18 +56,12 @@ export const MAX_CACHED_DIR_HANDLES = 10_000;
  * trusts directory attributes for up to 60 s: acdirmax).
  */
 export const DIR_HANDLE_TTL_MS = 30_000;
-/**
- * MNT attempts while finding the export that holds a path (one per path prefix
- * when the server hides its export list). Real export paths are a few levels deep.
- */
-export const MAX_MOUNT_ATTEMPTS = 16;
 /** UMNT at close is a courtesy to the server's mount list; a dead server must not hold up close(). */
 export const UMNT_TIMEOUT_MS = 2_000;
 /** MOUNT calls are few and sequential. */
 const MOUNT_MAX_OUTSTANDING = 2;
 /** Used when a server reports rtmax 0 (broken): the RFC 1094-era safe size. */
 const FALLBACK_READ_BYTES = 32 * 1024;
-const NAME_LIMIT_BYTES = 1024;
 
 export interface NfsDirEntry {
   name: string;
@@ -140,7 +137,7 @@ export function splitRelPath(relPath: string): string[] {
   const names = relPath.split("/").filter((name) => name !== "" && name !== ".");
   for (const name of names) {
     if (name === "..") throw new AppError("invalid-input", `Path "${relPath}" must stay inside the library root (no ".." segments)`, { details: { relPath } });
-    if (Buffer.byteLength(name) > NAME_LIMIT_BYTES) throw new AppError("invalid-input", `A name in "${relPath}" is longer than ${NAME_LIMIT_BYTES} bytes`, { details: { relPath } });
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new AppError("invalid-input", `A name in "${relPath}" is longer than ${MAX_NAME_BYTES} bytes`, { details: { relPath } });
   }
   return names;
 }
@@ -148,64 +145,6 @@ export function splitRelPath(relPath: string): string[] {
 function joinPath(base: string, names: readonly string[]): string {
   if (names.length === 0) return base;
   return `${base === "/" ? "" : base}/${names.join("/")}`;
-}
-
-/** Whether `exportPath` is `path` or one of its parent folders. */
-function holdsPath(exportPath: string, path: string): boolean {
-  if (exportPath === "/" || exportPath === path) return true;
-  const prefix = exportPath.endsWith("/") ? exportPath : `${exportPath}/`;
-  return path.startsWith(prefix);
-}
-
-function connectionTrouble(error: unknown): boolean {
-  return isAppError(error) && (error.code === "timeout" || (error.code === "unavailable" && !(error instanceof NfsError)));
-}
-
-interface Mounted {
-  exportPath: string;
-  exportFh: Uint8Array;
-}
-
-/**
- * Finds the export that holds url.path, longest first: the exports the server
- * lists (MOUNT EXPORT) that contain the path, then the path's own prefixes (a
- * server may hide its list). Connection trouble fails at once; MNT refusals
- * are collected and the most telling one reported.
- */
-async function mountExport(mount: RpcClient, url: NfsUrl): Promise<Mounted> {
-  let exports: ExportEntry[] | null = null;
-  try {
-    exports = await mount3Export(mount);
-  } catch (error) {
-    // A NAS may refuse to list its exports (showmount disabled); MNT still works.
-    if (connectionTrouble(error)) throw error;
-  }
-  const listed = (exports ?? []).map((e) => e.path).filter((p) => holdsPath(p, url.path));
-  listed.sort((a, b) => b.length - a.length);
-  const segments = url.path.split("/").filter(Boolean);
-  const prefixes = segments.map((_, i) => `/${segments.slice(0, segments.length - i).join("/")}`);
-  const candidates = [...new Set([...listed, ...prefixes])].slice(0, MAX_MOUNT_ATTEMPTS);
-  let firstListedFailure: unknown = null;
-  let firstFailure: unknown = null;
-  for (const candidate of candidates) {
-    try {
-      const { fh } = await mount3Mnt(mount, candidate, nfsDisplayPath(url.host, candidate));
-      return { exportPath: candidate, exportFh: fh };
-    } catch (error) {
-      if (!(error instanceof NfsError) && !(isAppError(error) && error.code === "forbidden")) throw error;
-      firstFailure ??= error;
-      if (listed.includes(candidate)) firstListedFailure ??= error;
-    }
-  }
-  if (firstListedFailure !== null) throw firstListedFailure;
-  if (exports !== null && exports.length > 0) {
-    throw new AppError(
-      "not-found",
-      `No export on ${url.host} holds ${url.path} (its exports: ${exports.map((e) => e.path).join(", ")})`,
-      { details: { host: url.host, path: url.path, exports: exports.map((e) => e.path) } },
-    );
-  }
-  throw firstFailure ?? new AppError("not-found", `No export on ${url.host} holds ${url.path}`, { details: { host: url.host, path: url.path } });
 }
 
 class Session implements NfsSession {
@@ -223,7 +162,7 @@ class Session implements NfsSession {
   #refreshing: Promise<void> | null = null;
   #closed: Promise<void> | null = null;
 
-  constructor(url: NfsUrl, mount: RpcClient, nfs: RpcClient, mounted: Mounted, rootFh: Uint8Array, fsinfo: FsinfoResult) {
+  constructor(url: NfsUrl, mount: RpcClient, nfs: RpcClient, mounted: MountedExport, rootFh: Uint8Array, fsinfo: FsinfoResult) {
     this.#url = url;
     this.host = url.host;
     this.#mount = mount;
@@ -263,15 +202,18 @@ class Session implements NfsSession {
     }
   }
 
-  /** The handle of a directory, from the cache or by LOOKUPs from the deepest cached parent. */
-  async #dirHandle(names: readonly string[]): Promise<Uint8Array> {
-    let depth = names.length;
+  /**
+   * The handle of a folder: from the cache, or by LOOKUPs from the deepest cached
+   * parent (or the root). `used.cache` records whether a cached handle was used.
+   */
+  async #dirHandle(names: readonly string[], useCache: boolean, used: { cache: boolean }): Promise<Uint8Array> {
+    let depth = useCache ? names.length : 0;
     let fh: Uint8Array | undefined;
     while (depth > 0 && (fh = this.#cachedDir(names.slice(0, depth).join("/"))) === undefined) depth--;
+    if (fh !== undefined) used.cache = true;
     fh ??= this.#rootFh;
     for (let i = depth; i < names.length; i++) {
-      const name = names[i] as string;
-      const result = await nfs3Lookup(this.#nfs, fh, name, this.#shown(names.slice(0, i + 1)));
+      const result = await nfs3Lookup(this.#nfs, fh, names[i] as string, this.#shown(names.slice(0, i + 1)));
       if (result.attributes && result.attributes.type !== NF3DIR) {
         throw new NfsError("invalid-input", `${this.#shown(names.slice(0, i + 1)).path} is not a folder`, "NFS3ERR_NOTDIR", false, this.#shown(names));
       }
@@ -281,13 +223,31 @@ class Session implements NfsSession {
     return fh;
   }
 
-  /** Handle and attributes of any path: its parent from the cache, the last name by LOOKUP. */
-  async #lookup(names: readonly string[]): Promise<{ fh: Uint8Array; attributes: Fattr3 }> {
+  /** Handle and attributes of a path: its parent folder as above, the last name always by a fresh LOOKUP. */
+  async #locate(names: readonly string[], useCache: boolean, used: { cache: boolean }): Promise<{ fh: Uint8Array; attributes: Fattr3 }> {
     if (names.length === 0) return { fh: this.#rootFh, attributes: await nfs3Getattr(this.#nfs, this.#rootFh, this.#shown(names)) };
-    const parent = await this.#dirHandle(names.slice(0, -1));
+    const parent = await this.#dirHandle(names.slice(0, -1), useCache, used);
     const result = await nfs3Lookup(this.#nfs, parent, names[names.length - 1] as string, this.#shown(names));
     const attributes = result.attributes ?? (await nfs3Getattr(this.#nfs, result.fh, this.#shown(names)));
+    if (attributes.type === NF3DIR) this.#rememberDir(names.join("/"), result.fh);
     return { fh: result.fh, attributes };
+  }
+
+  /**
+   * Resolves a path. A cached folder handle may name a folder that was deleted or
+   * replaced on the NAS (servers often answer NOENT, not STALE, for a deleted folder
+   * they still cache), so "does not exist" seen through the cache is checked again
+   * from the root before it is believed.
+   */
+  async #lookup(names: readonly string[]): Promise<{ fh: Uint8Array; attributes: Fattr3 }> {
+    const used = { cache: false };
+    try {
+      return await this.#locate(names, true, used);
+    } catch (error) {
+      if (!used.cache || !(isNfsError(error, "NFS3ERR_NOENT") || isNfsError(error, "NFS3ERR_NOTDIR"))) throw error;
+      for (let depth = 1; depth < names.length; depth++) this.#dirHandles.delete(names.slice(0, depth).join("/"));
+      return this.#locate(names, false, { cache: false });
+    }
   }
 
   /**
@@ -333,7 +293,11 @@ class Session implements NfsSession {
     const maxEntries = requireIntegerOption("maxEntries", options.maxEntries ?? MAX_DIR_ENTRIES, 1, MAX_DIR_ENTRIES);
     const names = splitRelPath(relPath);
     return this.#staleRetry(async () => {
-      const dirFh = await this.#dirHandle(names);
+      const { fh: dirFh, attributes } = await this.#lookup(names);
+      if (attributes.type !== NF3DIR) {
+        const shown = this.#shown(names).path;
+        throw new NfsError("invalid-input", `${shown} is not a folder (NFS3ERR_NOTDIR)`, "NFS3ERR_NOTDIR", false, { path: shown });
+      }
       try {
         return await this.#readAllPages(names, dirFh, maxEntries);
       } catch (error) {
@@ -497,7 +461,7 @@ export async function connectNfs(url: NfsUrl, options: ConnectNfsOptions = {}): 
     timeoutMs: url.timeoutMs,
     maxOutstanding,
   });
-  let mounted: Mounted | null = null;
+  let mounted: MountedExport | null = null;
   try {
     mounted = await mountExport(mount, url);
     const subNames = splitRelPath(url.path.slice(mounted.exportPath === "/" ? 0 : mounted.exportPath.length));

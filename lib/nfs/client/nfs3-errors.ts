@@ -4,9 +4,6 @@
 import { AppError, type AppErrorCode } from "../../errors.ts";
 
 export const NFS3_OK = 0;
-export const NFS3ERR_NOENT = 2;
-export const NFS3ERR_STALE = 70;
-export const NFS3ERR_BAD_COOKIE = 10003;
 
 /** A failure status from an NFS or MOUNT server; `nfsStatus` is its RFC name ("NFS3ERR_NOENT"). */
 export class NfsError extends AppError {
