@@ -16,7 +16,11 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { connectNfs } from "../lib/nfs/client/nfs-session.ts";
 import { parseNfsUrl } from "../lib/nfs/client/nfs-url.ts";
+import { scanLibrary } from "../lib/catalog/scan-library.ts";
+import { createDb } from "../lib/db/client.ts";
+import { migrateDatabase } from "../lib/db/migrate.ts";
 import { startGanesha } from "../test/helpers/ganesha.ts";
+import { generateGgufTree } from "./gguf-tree.ts";
 
 const MiB = 1024 * 1024;
 /** Bytes per readInto(): 32 READs of 1 MiB, so pipelining only drains once per 32 MiB. */
@@ -27,12 +31,14 @@ const { values } = parseArgs({
     "size-mib": { type: "string", default: "1024" },
     runs: { type: "string", default: "3" },
     depths: { type: "string", default: "1,4,8,16" },
+    "scan-files": { type: "string", default: "2000" },
     keep: { type: "boolean", default: false },
   },
 });
 const sizeBytes = Number(values["size-mib"]) * MiB;
 const runs = Number(values.runs);
 const depths = String(values.depths).split(",").map(Number);
+const scanFiles = Number(values["scan-files"]);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const mbps = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
@@ -147,12 +153,48 @@ async function main(): Promise<void> {
     console.log(`ratio ours (best depth) / nfs-cp:      ${(best / baseline).toFixed(2)}×  target ≥ 1.0: ${best / baseline >= 1 ? "met" : "NOT met"}`);
     console.log(`ratio ours (best depth) / nfs-cat:     ${(best / cat).toFixed(2)}×`);
     console.log(`ratio ours sequential / nfs-cp:        ${((ours[0] ?? 0) / baseline).toFixed(2)}×`);
+
+    if (scanFiles > 0) await scanRate(dir, server);
     console.log(`load average at end: ${load()}`);
   } finally {
     await server.stop();
     await rm(copyTarget, { force: true });
     if (!values.keep) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Header-only scan of a GGUF tree over nfs:// vs the same folder as a local path, one catalogue each. */
+async function scanRate(dir: string, server: Awaited<ReturnType<typeof startGanesha>>): Promise<void> {
+  const tree = path.join(dir, "tree");
+  console.log(`\ngenerating ${scanFiles} GGUF files (7B-class headers, sparse data) for the scan rate …`);
+  const generated = await generateGgufTree(tree, scanFiles, { vocab: 32_000 });
+  const headerKiB = generated.headerBytes / scanFiles / 1024;
+  const settings = { stableMs: 0, fsTimeoutMs: 60_000 };
+  const measure = async (label: string, libraryPath: string) => {
+    const dbFile = path.join(dir, `${label}.db`);
+    await migrateDatabase(dbFile);
+    const db = createDb(dbFile);
+    try {
+      const library = await db.library.create({ data: { path: libraryPath, source: "cli" } });
+      const scan = () => scanLibrary(db, { libraryId: library.id, trigger: "cli", acceptMissing: false }, { settings });
+      let started = performance.now();
+      const cold = await scan();
+      const coldSeconds = (performance.now() - started) / 1000;
+      started = performance.now();
+      const warm = await scan();
+      const warmSeconds = (performance.now() - started) / 1000;
+      if (cold.added !== scanFiles || warm.unchanged !== scanFiles) throw new Error(`${label}: scanned ${cold.added}/${warm.unchanged} of ${scanFiles}`);
+      console.log(
+        `${label.padEnd(8)} cold ${coldSeconds.toFixed(2)} s = ${(scanFiles / coldSeconds).toFixed(0)} files/s, ${(cold.bytesRead / scanFiles / 1024).toFixed(0)} KiB read per file (header ${headerKiB.toFixed(0)} KiB); warm rescan ${warmSeconds.toFixed(2)} s`,
+      );
+      return coldSeconds;
+    } finally {
+      await db.$disconnect();
+    }
+  };
+  const local = await measure("local", tree);
+  const remote = await measure("nfs://", server.url("tree", { timeout: 60_000 }));
+  console.log(`scan over nfs:// vs local path: ${(remote / local).toFixed(2)}× the time`);
 }
 
 await main();

@@ -7,7 +7,7 @@
 //   - warm rescan of the unchanged tree, and of a --warm-files tree
 //   - our header parse vs @huggingface/gguf on the same files, same process
 // Targets: cold parse ≤ 0.5× @huggingface/gguf; warm rescan of 10,000 files < 3 s.
-import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -15,8 +15,9 @@ import { gguf as hfGguf } from "@huggingface/gguf";
 import { scanLibrary } from "../lib/catalog/scan-library.ts";
 import { createDb } from "../lib/db/client.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
-import { GgmlType, GgufValueType, readGgufHeader, summarizeGguf, writeGgufHeaderOnly, type GgufKv } from "../lib/gguf/index.ts";
+import { readGgufHeader, summarizeGguf } from "../lib/gguf/index.ts";
 import { openFileSource } from "../lib/nfs/index.ts";
+import { generateGgufTree as generate } from "./gguf-tree.ts";
 
 const { values } = parseArgs({
   options: {
@@ -31,92 +32,7 @@ const FILES = Number(values.files);
 const SPARSE = Number(values.sparse);
 const WARM_FILES = Number(values["warm-files"]);
 const VOCAB = Number(values.vocab);
-
-interface Shape {
-  layers: number;
-  embd: number;
-  ff: number;
-  heads: number;
-  kvHeads: number;
-  vocab: number;
-}
-
-/** A llama-architecture header with real tensor shapes and a full token list. */
-function header(shape: Shape, seed: number): { header: Uint8Array; fileSize: number } {
-  const tokens = Array.from({ length: shape.vocab }, (_, i) => (i < 3 ? ["<unk>", "<s>", "</s>"][i]! : `▁tok${i}_${seed % 97}`));
-  const u32 = (key: string, value: number): GgufKv => ({ key, type: GgufValueType.UINT32, value });
-  const str = (key: string, value: string): GgufKv => ({ key, type: GgufValueType.STRING, value });
-  const metadata: GgufKv[] = [
-    str("general.architecture", "llama"),
-    str("general.name", `Bench Model ${seed}`),
-    u32("general.file_type", 15),
-    u32("llama.context_length", 8192),
-    u32("llama.embedding_length", shape.embd),
-    u32("llama.block_count", shape.layers),
-    u32("llama.feed_forward_length", shape.ff),
-    u32("llama.attention.head_count", shape.heads),
-    u32("llama.attention.head_count_kv", shape.kvHeads),
-    { key: "llama.attention.layer_norm_rms_epsilon", type: GgufValueType.FLOAT32, value: 1e-5 },
-    str("tokenizer.ggml.model", "llama"),
-    { key: "tokenizer.ggml.tokens", type: GgufValueType.ARRAY, value: { elementType: GgufValueType.STRING, items: tokens } },
-    { key: "tokenizer.ggml.scores", type: GgufValueType.ARRAY, value: { elementType: GgufValueType.FLOAT32, items: new Float32Array(shape.vocab) } },
-    { key: "tokenizer.ggml.token_type", type: GgufValueType.ARRAY, value: { elementType: GgufValueType.INT32, items: new Int32Array(shape.vocab).fill(1) } },
-    str("tokenizer.chat_template", "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"),
-  ];
-  const kvDim = (shape.embd / shape.heads) * shape.kvHeads;
-  const tensors = [
-    { name: "token_embd.weight", dims: [shape.embd, shape.vocab], type: GgmlType.Q4_K },
-    { name: "output_norm.weight", dims: [shape.embd], type: GgmlType.F32 },
-    { name: "output.weight", dims: [shape.embd, shape.vocab], type: GgmlType.Q6_K },
-  ];
-  for (let l = 0; l < shape.layers; l++) {
-    tensors.push(
-      { name: `blk.${l}.attn_norm.weight`, dims: [shape.embd], type: GgmlType.F32 },
-      { name: `blk.${l}.attn_q.weight`, dims: [shape.embd, shape.embd], type: GgmlType.Q4_K },
-      { name: `blk.${l}.attn_k.weight`, dims: [shape.embd, kvDim], type: GgmlType.Q4_K },
-      { name: `blk.${l}.attn_v.weight`, dims: [shape.embd, kvDim], type: GgmlType.Q6_K },
-      { name: `blk.${l}.attn_output.weight`, dims: [shape.embd, shape.embd], type: GgmlType.Q4_K },
-      { name: `blk.${l}.ffn_norm.weight`, dims: [shape.embd], type: GgmlType.F32 },
-      { name: `blk.${l}.ffn_gate.weight`, dims: [shape.embd, shape.ff], type: GgmlType.Q4_K },
-      { name: `blk.${l}.ffn_up.weight`, dims: [shape.embd, shape.ff], type: GgmlType.Q4_K },
-      { name: `blk.${l}.ffn_down.weight`, dims: [shape.ff, shape.embd], type: GgmlType.Q6_K },
-    );
-  }
-  return writeGgufHeaderOnly({ metadata, tensors });
-}
-
-const SEVEN_B: Shape = { layers: 32, embd: 4096, ff: 11008, heads: 32, kvHeads: 32, vocab: VOCAB };
-const SEVENTY_B: Shape = { layers: 80, embd: 8192, ff: 28672, heads: 64, kvHeads: 8, vocab: VOCAB };
-const SMALL: Shape = { layers: 2, embd: 256, ff: 512, heads: 4, kvHeads: 2, vocab: 256 };
-
-async function writeSparse(file: string, bytes: Uint8Array, size: number): Promise<void> {
-  const handle = await open(file, "w");
-  try {
-    await handle.write(bytes, 0, bytes.length, 0);
-    await handle.truncate(size);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function generate(dir: string, count: number, sparseCount: number, small: boolean): Promise<{ paths: string[]; apparentBytes: number; headerBytes: number }> {
-  const paths: string[] = [];
-  let apparentBytes = 0;
-  let headerBytes = 0;
-  // Headers differ only in the name: build the two shapes once, then patch per file.
-  for (let i = 0; i < count; i++) {
-    const shape = small ? SMALL : i < sparseCount ? SEVENTY_B : SEVEN_B;
-    const built = header(shape, i);
-    const sub = path.join(dir, `d${String(Math.floor(i / 250)).padStart(3, "0")}`);
-    await mkdir(sub, { recursive: true });
-    const file = path.join(sub, `bench-${String(i).padStart(6, "0")}.gguf`);
-    await writeSparse(file, built.header, built.fileSize);
-    paths.push(file);
-    apparentBytes += built.fileSize;
-    headerBytes += built.header.length;
-  }
-  return { paths, apparentBytes, headerBytes };
-}
+const generateTree = (dir: string, count: number, sparseCount: number, small: boolean) => generate(dir, count, { sparseCount, small, vocab: VOCAB });
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
@@ -130,7 +46,7 @@ async function main(): Promise<void> {
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
     console.log(`generating ${FILES} sparse GGUF files (${SPARSE} of them 70B-class), vocab ${VOCAB}…`);
     const lib = path.join(dir, "library");
-    const generated = await generate(lib, FILES, SPARSE, false);
+    const generated = await generateTree(lib, FILES, SPARSE, false);
     console.log(
       `  apparent size ${(generated.apparentBytes / 2 ** 40).toFixed(2)} TiB, headers ${(generated.headerBytes / generated.paths.length / 1024).toFixed(0)} KiB/file on average`,
     );
@@ -177,7 +93,7 @@ async function main(): Promise<void> {
     if (WARM_FILES > 0) {
       console.log(`generating ${WARM_FILES} small GGUF files for the warm-rescan target…`);
       const big = path.join(dir, "warm");
-      await generate(big, WARM_FILES, 0, true);
+      await generateTree(big, WARM_FILES, 0, true);
       const bigLibrary = await db.library.create({ data: { path: big, source: "cli" } });
       await scanLibrary(db, { libraryId: bigLibrary.id, trigger: "cli", acceptMissing: false }, { settings });
       const [bigWarm, ms] = await timed(() => scanLibrary(db, { libraryId: bigLibrary.id, trigger: "cli", acceptMissing: false }, { settings }));
