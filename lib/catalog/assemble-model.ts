@@ -38,6 +38,39 @@ export interface StoredSummary {
   metadata: Record<string, unknown> | null;
 }
 
+/** Header facts a model takes as-is from its first shard (the Model columns of the same names). */
+export const HEAD_FACT_KEYS = [
+  "name",
+  "basename",
+  "sizeLabel",
+  "finetune",
+  "version",
+  "organization",
+  "modelType",
+  "fileType",
+  "fileTypeSource",
+  "contextLength",
+  "embeddingLength",
+  "blockCount",
+  "feedForwardLength",
+  "headCount",
+  "headCountKv",
+  "keyLength",
+  "valueLength",
+  "vocabSize",
+  "expertCount",
+  "tokenizerModel",
+  "chatTemplate",
+  "license",
+  "ggufVersion",
+] as const satisfies readonly (keyof StoredSummary)[];
+
+export type HeadFacts = Pick<StoredSummary, (typeof HEAD_FACT_KEYS)[number]>;
+
+function headFacts(summary: StoredSummary): HeadFacts {
+  return Object.fromEntries(HEAD_FACT_KEYS.map((key) => [key, summary[key]])) as HeadFacts;
+}
+
 export interface ModelFileInput {
   relPath: string;
   sizeBytes: bigint;
@@ -45,34 +78,11 @@ export interface ModelFileInput {
   summary: StoredSummary;
 }
 
-export interface ModelRecord {
+export interface ModelRecord extends HeadFacts {
   fingerprint: string;
   displayName: string;
-  name: string | null;
-  basename: string | null;
-  sizeLabel: string | null;
-  finetune: string | null;
-  version: string | null;
-  organization: string | null;
-  modelType: string | null;
   architecture: string;
   parameterCount: bigint;
-  fileType: string;
-  fileTypeSource: string;
-  contextLength: number | null;
-  embeddingLength: number | null;
-  blockCount: number | null;
-  feedForwardLength: number | null;
-  headCount: number | null;
-  headCountKv: number | null;
-  keyLength: number | null;
-  valueLength: number | null;
-  vocabSize: number | null;
-  expertCount: number | null;
-  tokenizerModel: string | null;
-  chatTemplate: string | null;
-  license: string | null;
-  ggufVersion: number;
   tensorCount: number;
   tensorBytes: bigint;
   totalBytes: bigint;
@@ -144,33 +154,11 @@ export function assembleModel(files: readonly ModelFileInput[], expectedShards: 
   }
 
   return {
+    ...headFacts(head),
     fingerprint: first.fingerprint,
     displayName: headIsFirstShard ? displayNameFor(head, first.relPath) : baseName(first.relPath).replace(/-\d{5}-of-\d{5}\.gguf$/i, ""),
-    name: head.name,
-    basename: head.basename,
-    sizeLabel: head.sizeLabel,
-    finetune: head.finetune,
-    version: head.version,
-    organization: head.organization,
-    modelType: head.modelType,
     architecture: head.architecture ?? "unknown",
     parameterCount,
-    fileType: head.fileType,
-    fileTypeSource: head.fileTypeSource,
-    contextLength: head.contextLength,
-    embeddingLength: head.embeddingLength,
-    blockCount: head.blockCount,
-    feedForwardLength: head.feedForwardLength,
-    headCount: head.headCount,
-    headCountKv: head.headCountKv,
-    keyLength: head.keyLength,
-    valueLength: head.valueLength,
-    vocabSize: head.vocabSize,
-    expertCount: head.expertCount,
-    tokenizerModel: head.tokenizerModel,
-    chatTemplate: head.chatTemplate,
-    license: head.license,
-    ggufVersion: head.ggufVersion,
     tensorCount,
     tensorBytes,
     totalBytes,

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readGgufHeader, summarizeGguf } from "../gguf/index.ts";
 import type { GgufHeader, GgufSummary } from "../gguf/index.ts";
 import { openFileSource, type ShareFs } from "../nfs/index.ts";
-import type { StoredSummary } from "./assemble-model.ts";
+import { HEAD_FACT_KEYS, type HeadFacts, type StoredSummary } from "./assemble-model.ts";
 
 /** Bytes sampled from the start and the end of the tensor data. Two files
  * with identical headers and sizes (a re-quantised or fine-tuned copy that
@@ -59,36 +59,15 @@ function fingerprintOf(header: GgufHeader, summary: GgufSummary, size: number, h
 }
 
 function toStoredSummary(summary: GgufSummary, keepMetadata: boolean): StoredSummary {
+  const facts = Object.fromEntries(HEAD_FACT_KEYS.map((key) => [key, summary[key] ?? null])) as HeadFacts;
   return {
-    ggufVersion: summary.ggufVersion,
+    ...facts,
     tensorCount: summary.tensorCount,
     metadataCount: summary.metadataCount,
     tensorDataOffset: Number(summary.tensorDataOffset),
     tensorBytes: Number(summary.tensorBytes),
     parameterCount: Number(summary.parameterCount),
     architecture: summary.architecture ?? null,
-    name: summary.name ?? null,
-    basename: summary.basename ?? null,
-    sizeLabel: summary.sizeLabel ?? null,
-    finetune: summary.finetune ?? null,
-    version: summary.version ?? null,
-    organization: summary.organization ?? null,
-    modelType: summary.modelType ?? null,
-    fileType: summary.fileType,
-    fileTypeSource: summary.fileTypeSource,
-    contextLength: summary.contextLength ?? null,
-    embeddingLength: summary.embeddingLength ?? null,
-    blockCount: summary.blockCount ?? null,
-    feedForwardLength: summary.feedForwardLength ?? null,
-    headCount: summary.headCount ?? null,
-    headCountKv: summary.headCountKv ?? null,
-    keyLength: summary.keyLength ?? null,
-    valueLength: summary.valueLength ?? null,
-    vocabSize: summary.vocabSize ?? null,
-    expertCount: summary.expertCount ?? null,
-    tokenizerModel: summary.tokenizerModel ?? null,
-    chatTemplate: summary.chatTemplate ?? null,
-    license: summary.license ?? null,
     split: summary.split
       ? { index: summary.split.index, count: summary.split.count, tensorsCount: summary.split.tensorsCount ?? null }
       : null,
