@@ -3,9 +3,11 @@
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { isNfsUrl } from "../catalog/library-path.ts";
+import { fitCommand, type FitCommandOptions } from "./fit-command.ts";
 import { inspectCommand } from "./inspect-command.ts";
 import { jobsCommand } from "./jobs-command.ts";
 import { nasProbeCommand } from "./nas-command.ts";
+import { planCommand } from "./plan-command.ts";
 import { verifyCommand } from "./verify-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { scanCommand } from "./scan-command.ts";
@@ -78,6 +80,44 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action((opts: { state?: string; db?: string; json?: boolean }) =>
       run(() => jobsCommand({ json: Boolean(opts.json), state: opts.state, db: opts.db ? path.resolve(opts.db) : undefined }))(),
     );
+
+  program
+    .command("plan")
+    .description("NAS capacity plan for a scenario: required vs available space, fill date, what to buy (exit 1 if it does not fit)")
+    .argument("<scenario>", "scenario JSON file (format: README, Capacity planning)")
+    .option("--now <date>", "evaluate as of this day, YYYY-MM-DD (default: today)")
+    .option("--json", "print JSON")
+    .action((file: string, opts: { now?: string; json?: boolean }) =>
+      run(() => planCommand(path.resolve(file), { json: Boolean(opts.json), now: opts.now }))(),
+    );
+
+  program
+    .command("fit")
+    .description("estimate the memory a model needs at a context and, given a host, whether and how it fits")
+    .argument("<model>", "a .gguf file, or a reference model (qwen2.5-7b, \"Llama 3.1 8B Instruct\", qwen2.5:14b, …)")
+    .option("--quant <type>", "quantisation of a reference model (default Q4_K_M)")
+    .option("--ctx <tokens>", "context length for all sequences together (default: the model's native context)")
+    .option("--cache-type <type>", "K and V cache type: f16 (default), q8_0, q4_0, f32, …")
+    .option("--cache-type-k <type>", "K cache type (overrides --cache-type)")
+    .option("--cache-type-v <type>", "V cache type (overrides --cache-type; quantized V needs --flash-attention)")
+    .option("--flash-attention", "assume flash attention (llama-server -fa on)")
+    .option("--parallel <n>", "parallel sequences (llama-server --parallel)", undefined)
+    .option("--batch <n>", "logical batch size (default 2048)")
+    .option("--ubatch <n>", "physical batch size (default 512)")
+    .option("--ram <size>", "host RAM, e.g. 16GB (memory units are binary: 16GB = 16 GiB)")
+    .option("--vram <sizes>", "GPU VRAM, e.g. 24GB, or 24GB,24GB for two GPUs (needs --ram)")
+    .option("--unified", "unified memory (Apple silicon): the GPU uses up to 2/3 (≤ 36 GB) or 3/4 of the RAM")
+    .option("--os-reserve <size>", "RAM kept for the OS (default 2GB)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\nPrints weightsBytes, kvCacheBytes, computeBytes, overheadBytes and totalBytes with each term's reason;\n" +
+        "with --ram (and --vram or --unified) also fits (gpu | partial | cpu | none) and maxContext.\n" +
+        "Margins as node-llama-cpp: RAM min(25 %, 1 GiB), VRAM min(8 %, 1.6 GiB).\n" +
+        "Exit status: 0 estimate printed (and the model fits, when a host is given); 1 it does not fit,\n" +
+        "or the file cannot be read; 2 usage error (bad option, unknown model or quantisation).",
+    )
+    .action((model: string, opts: FitCommandOptions) => run(() => fitCommand(model, opts))());
 
   const nas = program.command("nas").description("check an NFS server (NAS) before mounting it or adding it as an nfs:// library");
   nas
