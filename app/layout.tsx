@@ -40,7 +40,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
               ModelShelf
             </Link>
-            {/* Capacity and Hosts join here as they are built. */}
+            {/* Hosts joins here when it is built. */}
             <nav aria-label="Main" className="flex items-stretch gap-4">
               <NavLink href="/">Catalogue</NavLink>
               <NavLink href="/libraries">Libraries</NavLink>
@@ -58,6 +58,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 ) : null}
               </NavLink>
               <NavLink href="/nas">NAS check</NavLink>
+              <NavLink href="/capacity">Capacity</NavLink>
+              <NavLink href="/fit">Fit</NavLink>
             </nav>
           </div>
         </header>

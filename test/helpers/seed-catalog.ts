@@ -5,7 +5,8 @@
 // history, checksum-file problems, jobs in every state, scrub runs and one
 // duplicate (the Qwen 7B file and its byte-identical Ollama blob); for the NAS
 // check: an nfs:// library read with the built-in client, one finished check
-// with a failed step and one check whose job failed.
+// with a failed step and one check whose job failed; for planning: a saved
+// storage scenario and two host profiles (a 24 GB GPU workstation, a 64 GB Mac).
 import { createHash } from "node:crypto";
 import type { Db } from "../../lib/db/client.ts";
 
@@ -218,6 +219,8 @@ export interface SeededCatalog {
   scrubRuns: { done: number; running: number };
   /** nfs.probe-nas jobs: one finished (throughput step denied by root squash), one whose worker died. */
   nasProbes: { succeeded: number; failed: number };
+  /** Capacity and Fit pages: one saved scenario, two host profiles. */
+  planning: { scenario: number; workstation: number; mac: number };
   /** The hashes of the seeded mismatch: what the sidecar claims and what the file hashed to. */
   hashes: { mistralExpected: string; mistralActual: string; llama: string; qwenBlob: string };
 }
@@ -728,10 +731,12 @@ export async function seedCatalog(db: Db): Promise<SeededCatalog> {
   };
   const verification = await seedVerification(db, { nas: nas.id, archive: archive.id }, files, qwenBlobDigest);
   const nasProbes = await seedNasProbes(db);
+  const planning = await seedPlanning(db);
 
   return {
     ...verification,
     nasProbes,
+    planning,
     files,
     libraries: { nas: nas.id, ollama: ollama.id, archive: archive.id, nfs: nfs.id },
     models: {
@@ -1126,4 +1131,34 @@ async function seedNasProbes(db: Db): Promise<SeededCatalog["nasProbes"]> {
     result,
   });
   return { succeeded: succeeded.id, failed: failed.id };
+}
+
+/** The team's NAS plan (the scenario format `modelshelf plan` reads) and the machines models run on (host-profile.ts format). */
+export const SEEDED_SCENARIO = {
+  name: "Team NAS 2026",
+  nas: { raid: "shr", drivesTB: [4, 4, 8, 8], hotSpares: 0, filesystem: "btrfs", reservePercent: 20 },
+  // The models the team already keeps on its old NAS.
+  current: { usedBytes: 9_000_000_000_000 },
+  planned: [
+    { model: "qwen2.5-7b", quant: "Q4_K_M", versions: 2 },
+    { model: "qwen2.5-14b", quants: ["Q4_K_M", "Q8_0"], versions: 2 },
+    { parameters: "32B", quant: "Q4_K_M", versions: 1 },
+  ],
+  growth: { modelsPerQuarter: 8 },
+  policy: "exact",
+};
+
+export const SEEDED_HOST_PROFILES = {
+  workstation: { name: "Workstation RTX 4090", ramGB: 64, gpus: [{ name: "RTX 4090", vramGB: 24 }], unifiedMemory: false, osReserveGB: 4 },
+  mac: { name: "Mac Studio M2 Ultra 64 GB", ramGB: 64, gpus: [{ name: "M2 Ultra" }], unifiedMemory: true },
+};
+
+async function seedPlanning(db: Db): Promise<SeededCatalog["planning"]> {
+  const scenario = await db.planScenario.create({
+    data: { name: SEEDED_SCENARIO.name, scenarioJson: JSON.stringify(SEEDED_SCENARIO), createdAt: minutesAgo(60 * 24 * 3), updatedAt: minutesAgo(60 * 24) },
+  });
+  const profile = (data: { name: string }) => db.hostProfile.create({ data: { name: data.name, profileJson: JSON.stringify(data) } });
+  const workstation = await profile(SEEDED_HOST_PROFILES.workstation);
+  const mac = await profile(SEEDED_HOST_PROFILES.mac);
+  return { scenario: scenario.id, workstation: workstation.id, mac: mac.id };
 }

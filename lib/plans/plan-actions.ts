@@ -7,8 +7,8 @@ import { z } from "zod";
 import { defineAction } from "../actions/define-action.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { hostProfileSchema, resolveHostProfile } from "./host-profile.ts";
-import { scenarioSchema, type ScenarioInput } from "./scenario.ts";
+import { hostProfileSchema, resolveHostProfile } from "../capacity/host-profile.ts";
+import { scenarioSchema, type ScenarioInput } from "../capacity/scenario.ts";
 
 /** Names show in lists and file names; longer is a mistake. */
 export const MAX_SCENARIO_NAME_LENGTH = 100;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostProfileSchema } from "../../lib/capacity/host-profile.ts";
 import { parseScenario } from "../../lib/capacity/scenario.ts";
-import { contentKeys, getCatalogueUsage, getLibraryUsage, listFitModels, listHostProfiles, listPlanScenarios } from "../../lib/capacity/queries.ts";
+import { contentKeys, getCatalogueUsage, getLibraryUsage, listFitModels, listHostProfiles, listPlanScenarios } from "../../lib/plans/queries.ts";
 import { createTempDb, type TempDb } from "../helpers/temp-db.ts";
 import { seedCatalog, type SeededCatalog } from "../helpers/seed-catalog.ts";
 
