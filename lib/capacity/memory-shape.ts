@@ -4,6 +4,7 @@
 // bits per weight). Sliding-window patterns follow the bundled llama.cpp's
 // per-architecture defaults (src/models/<arch>.cpp load_arch_hparams).
 
+import type { ReferenceModel } from "./reference-models.ts";
 import { AppError } from "../errors.ts";
 import { bitsPerWeight, canonicalQuantName, estimateWeightBytes } from "./quant-bits.ts";
 import type { KvCacheShape } from "./kv-cache.ts";
@@ -76,24 +77,8 @@ export interface TensorSize {
   byteSize: bigint | number | null;
 }
 
-/** The reference-model fields used (lib/capacity/reference-models.ts ReferenceModel fits). */
-export interface ReferenceModelFacts {
-  name: string;
-  architecture: string;
-  parameters: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  embedding: number;
-  feedForward: number;
-  vocab: number;
-  contextLength: number;
-  /** everyNthLayer = llama.cpp's pattern period (gemma2: 2). */
-  slidingWindow: { size: number; everyNthLayer: number } | null;
-  tiedEmbeddings: boolean;
-  kind: "chat" | "embedding";
-}
+/** The reference-model fields the estimate uses. */
+export type ReferenceModelFacts = Omit<ReferenceModel, "id" | "family" | "source">;
 
 // Architectures whose llama.cpp graph uses a sliding window: the default
 // window (when the GGUF has none; null = only with the key) and the pattern
