@@ -7,7 +7,7 @@
 // loaded with one Prisma query with includes (no per-row queries).
 import { z } from "zod";
 import type { Db } from "../db/client.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { Prisma, type Model, type ScanRun } from "../generated/prisma/client.ts";
 import {
   modelHasDuplicatesSql,
   modelVerifyRankSql,
@@ -666,39 +666,14 @@ export interface ModelTagDetail {
   missingSince: string | null;
 }
 
-export interface ModelDetail {
-  id: number;
-  fingerprint: string;
-  displayName: string;
-  name: string | null;
-  basename: string | null;
-  sizeLabel: string | null;
-  finetune: string | null;
-  version: string | null;
-  organization: string | null;
-  modelType: string | null;
-  architecture: string;
+/** The Model columns, as JSON-safe values, plus what the model page shows around them. */
+export type ModelDetail = Omit<
+  Model,
+  "parameterCount" | "tensorBytes" | "totalBytes" | "firstSeenAt" | "updatedAt" | "tensorTypesJson" | "metadataJson" | "problemsJson"
+> & {
   parameterCount: number;
-  fileType: string;
-  fileTypeSource: string;
-  contextLength: number | null;
-  embeddingLength: number | null;
-  blockCount: number | null;
-  feedForwardLength: number | null;
-  headCount: number | null;
-  headCountKv: number | null;
-  keyLength: number | null;
-  valueLength: number | null;
-  vocabSize: number | null;
-  expertCount: number | null;
-  tokenizerModel: string | null;
-  chatTemplate: string | null;
-  license: string | null;
-  ggufVersion: number;
-  tensorCount: number;
   tensorBytes: number;
   totalBytes: number;
-  shardCount: number;
   firstSeenAt: string;
   updatedAt: string;
   state: ModelState;
@@ -710,7 +685,7 @@ export interface ModelDetail {
   tags: ModelTagDetail[];
   verification: VerificationSummary;
   duplicates: DuplicateSummary | null;
-}
+};
 
 function parseLayers(json: string | null | undefined): OllamaLayer[] {
   const parsed = parseJson(json);
@@ -774,45 +749,18 @@ export async function getModel(db: Db, id: number): Promise<ModelDetail | null> 
       (a.shardIndex ?? 0) - (b.shardIndex ?? 0) ||
       a.relPath.localeCompare(b.relPath),
   );
+  const { files: _files, tags: _tags, tensorTypesJson, metadataJson: _metadataJson, problemsJson, ...columns } = model;
   return {
-    id: model.id,
-    fingerprint: model.fingerprint,
-    displayName: model.displayName,
-    name: model.name,
-    basename: model.basename,
-    sizeLabel: model.sizeLabel,
-    finetune: model.finetune,
-    version: model.version,
-    organization: model.organization,
-    modelType: model.modelType,
-    architecture: model.architecture,
+    ...columns,
     parameterCount: Number(model.parameterCount),
-    fileType: model.fileType,
-    fileTypeSource: model.fileTypeSource,
-    contextLength: model.contextLength,
-    embeddingLength: model.embeddingLength,
-    blockCount: model.blockCount,
-    feedForwardLength: model.feedForwardLength,
-    headCount: model.headCount,
-    headCountKv: model.headCountKv,
-    keyLength: model.keyLength,
-    valueLength: model.valueLength,
-    vocabSize: model.vocabSize,
-    expertCount: model.expertCount,
-    tokenizerModel: model.tokenizerModel,
-    chatTemplate: model.chatTemplate,
-    license: model.license,
-    ggufVersion: model.ggufVersion,
-    tensorCount: model.tensorCount,
     tensorBytes: Number(model.tensorBytes),
     totalBytes: Number(model.totalBytes),
-    shardCount: model.shardCount,
     firstSeenAt: model.firstSeenAt.toISOString(),
     updatedAt: model.updatedAt.toISOString(),
     state: (stateRows[0]?.state as ModelState | undefined) ?? "error",
     metadata: metadata && typeof metadata === "object" && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {},
-    tensorTypes: parseTensorTypes(model.tensorTypesJson),
-    problems: parseProblems(model.problemsJson),
+    tensorTypes: parseTensorTypes(tensorTypesJson),
+    problems: parseProblems(problemsJson),
     files: files.map((f) => ({
       id: f.id,
       libraryId: f.libraryId,
@@ -989,28 +937,13 @@ export function parseMountDetails(json: string | null | undefined): MountDetails
   };
 }
 
-export interface ScanRunSummary {
-  id: number;
-  trigger: string;
-  status: string;
-  phase: string;
-  message: string | null;
+/** A ScanRun row as the pages and the API read it (dates as ISO strings, no BigInt). */
+export type ScanRunSummary = Omit<ScanRun, "libraryId" | "startedAt" | "finishedAt" | "bytesRead"> & {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
-  filesSeen: number;
-  added: number;
-  changed: number;
-  unchanged: number;
-  missing: number;
-  returned: number;
-  ignored: number;
-  settling: number;
-  errors: number;
   bytesRead: number;
-  progressDone: number;
-  progressTotal: number;
-}
+};
 
 export interface PendingScanJob {
   id: number;
@@ -1053,48 +986,13 @@ const IGNORED_FILES_LIMIT = 50;
 const ERROR_FILES_LIMIT = 100;
 const SCAN_JOB_NAME = "catalog.scan-library";
 
-function toScanRunSummary(run: {
-  id: number;
-  trigger: string;
-  status: string;
-  phase: string;
-  message: string | null;
-  startedAt: Date;
-  finishedAt: Date | null;
-  filesSeen: number;
-  added: number;
-  changed: number;
-  unchanged: number;
-  missing: number;
-  returned: number;
-  ignored: number;
-  settling: number;
-  errors: number;
-  bytesRead: bigint;
-  progressDone: number;
-  progressTotal: number;
-}): ScanRunSummary {
+function toScanRunSummary({ libraryId: _libraryId, ...run }: ScanRun): ScanRunSummary {
   return {
-    id: run.id,
-    trigger: run.trigger,
-    status: run.status,
-    phase: run.phase,
-    message: run.message,
+    ...run,
     startedAt: run.startedAt.toISOString(),
     finishedAt: iso(run.finishedAt),
     durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
-    filesSeen: run.filesSeen,
-    added: run.added,
-    changed: run.changed,
-    unchanged: run.unchanged,
-    missing: run.missing,
-    returned: run.returned,
-    ignored: run.ignored,
-    settling: run.settling,
-    errors: run.errors,
     bytesRead: Number(run.bytesRead),
-    progressDone: run.progressDone,
-    progressTotal: run.progressTotal,
   };
 }
 
