@@ -4,6 +4,7 @@
 //   wait for new/changed files to be stable → read headers → write rows →
 //   re-assemble the models whose files changed → Ollama tags.
 import path from "node:path";
+import { mapLimit, sleep } from "../concurrency.ts";
 import { getConfig } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, errorMessage, isAppError } from "../errors.ts";
@@ -296,7 +297,7 @@ async function scanLibraryUnlocked(db: Db, payload: ScanLibraryPayload, options:
     let done = 0;
     const readIds: number[] = [];
     await progress("reading", 0, toRead.length, true);
-    await forEachLimit(toRead, settings.readConcurrency, async (file) => {
+    await mapLimit(toRead, settings.readConcurrency, async (file) => {
       checkAbort();
       // A file seen before only while it was being written counts as added.
       if (everRead.has(file.relPath)) counters.changed++;
@@ -676,23 +677,3 @@ function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}

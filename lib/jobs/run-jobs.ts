@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { Db } from "../db/client.ts";
+import { sleep } from "../concurrency.ts";
 import { AppError, errorMessage, isAppError } from "../errors.ts";
 import { log } from "../log.ts";
 import { JobDeferral, type JobContext, type JobDefinition } from "./define-job.ts";
@@ -246,17 +247,4 @@ async function runClaimedJob(
     clearInterval(heartbeat);
     workerSignal.removeEventListener("abort", onWorkerAbort);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,5 +1,6 @@
 // Read-only listing of an Ollama model store: manifests/<host>/<namespace>/<model>/<tag>
 // files and the blobs/ folder, with the same timeouts as every other root access.
+import { mapLimit } from "../concurrency.ts";
 import path from "node:path";
 import { AppError } from "../errors.ts";
 import { classifyName, isOllamaBlobName } from "./classify-name.ts";
@@ -80,15 +81,6 @@ async function statOrNull({ fs, timeoutMs }: StoreReader, filePath: string): Pro
   }
 }
 
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, items.length) }, worker));
-  return results;
-}
 
 /**
  * Ollama's names start with a letter, digit or "_" (types/model/name.go), so hidden
@@ -101,7 +93,7 @@ function isCandidateName(name: string): boolean {
 /** Sub-folders of `dirPath`, following symlinks (safe: the depth is fixed at four). */
 async function subDirs(reader: StoreReader, dirPath: string): Promise<string[]> {
   const entries = (await listDir(reader, dirPath)).filter((e) => isCandidateName(e.name));
-  const isDir = await mapLimited(entries, async (entry) => {
+  const isDir = await mapLimit(entries, STAT_CONCURRENCY, async (entry) => {
     if (entry.isDirectory()) return true;
     if (!entry.isSymbolicLink()) return false;
     return (await statOrNull(reader, path.posix.join(dirPath, entry.name)))?.isDirectory() ?? false;
@@ -140,7 +132,7 @@ export async function listOllamaManifests(root: string, timeoutMs: number, fs: S
       for (const model of await subDirs(reader, path.posix.join(manifestsDir, host, namespace))) {
         const modelDir = path.posix.join(manifestsDir, host, namespace, model);
         const tags = (await listDir(reader, modelDir)).filter((e) => isCandidateName(e.name) && !e.isDirectory());
-        const stats = await mapLimited(tags, (tag) => statOrNull(reader, path.posix.join(modelDir, tag.name)));
+        const stats = await mapLimit(tags, STAT_CONCURRENCY, (tag) => statOrNull(reader, path.posix.join(modelDir, tag.name)));
         tags.forEach((tag, i) => {
           const s = stats[i];
           if (!s?.isFile()) return;
@@ -178,7 +170,7 @@ export async function listOllamaBlobs(root: string, timeoutMs: number, fs: Share
     if (!relevant) listing.otherCount++;
     return relevant;
   });
-  const stats = await mapLimited(wanted, (entry) => statOrNull(reader, path.posix.join(blobsDir, entry.name)));
+  const stats = await mapLimit(wanted, STAT_CONCURRENCY, (entry) => statOrNull(reader, path.posix.join(blobsDir, entry.name)));
   wanted.forEach((entry, i) => {
     const s = stats[i];
     if (!s?.isFile()) {

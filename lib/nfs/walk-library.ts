@@ -1,6 +1,7 @@
 // Bounded walk of a library root. Every filesystem call has a timeout; the
 // walk is iterative (no recursion), never follows directory symlinks, and
 // stops with a clear error instead of eating memory on a wrongly chosen root.
+import { mapLimit } from "../concurrency.ts";
 import path from "node:path";
 import { AppError } from "../errors.ts";
 import { classifyName, isSkippedDirName, type NameKind } from "./classify-name.ts";
@@ -104,13 +105,6 @@ function joinRel(parent: string, name: string): string {
   return parent === "" ? name : `${parent}/${name}`;
 }
 
-async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let item = items[next++]; item !== undefined; item = items[next++]) await fn(item);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 function isErrnoError(error: unknown): boolean {
   return errnoCode(error) !== undefined;
@@ -191,7 +185,7 @@ export async function walkLibrary(root: string, options: WalkLibraryOptions): Pr
         else counts.otherFiles++;
       }
     }
-    await mapLimited(toStat, STAT_CONCURRENCY, statEntry);
+    await mapLimit(toStat, STAT_CONCURRENCY, statEntry);
   };
 
   const readBatch = (dir: ShareDir, current: PendingDir): Promise<ShareDirent[]> =>
