@@ -9,6 +9,9 @@ export {
   MAX_CACHED_DIR_HANDLES,
   DIR_HANDLE_TTL_MS,
   UMNT_TIMEOUT_MS,
+  WRITE_PIPELINE_DEPTH,
+  DEFAULT_FILE_MODE,
+  DEFAULT_DIR_MODE,
   type NfsSession,
   type NfsDirEntry,
   type NfsFsstat,
@@ -18,6 +21,8 @@ export {
 } from "./nfs-session.ts";
 export { MAX_MOUNT_ATTEMPTS } from "./mount-export.ts";
 export { MAX_FILE_READ_BYTES, type NfsFile } from "./nfs-file.ts";
+export { type NfsWritableFile } from "./nfs-file-writer.ts";
+export { MAX_WRITE_BYTES_PER_CALL } from "./nfs3-write.ts";
 export { nfsChunkReader, type NfsChunkReader } from "./nfs-chunk-reader.ts";
 export { type NfsStat } from "./to-nfs-stat.ts";
 export { listExports, type ListExportsOptions } from "./list-exports.ts";

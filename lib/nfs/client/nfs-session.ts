@@ -10,6 +10,8 @@ import { mountExport, type MountedExport } from "./mount-export.ts";
 import { mount3Mnt, mount3Umnt, MOUNT_PROGRAM, MOUNT_VERSION } from "./mount3.ts";
 import { isNfsError, NfsError } from "./nfs3-errors.ts";
 import { openNfsFile, type NfsFile } from "./nfs-file.ts";
+import { openNfsFileWriter, type NfsWritableFile } from "./nfs-file-writer.ts";
+import { CreateMode, MAX_WRITE_BYTES_PER_CALL, nfs3Create, nfs3Mkdir, nfs3Remove, nfs3Rename, nfs3Rmdir } from "./nfs3-write.ts";
 import {
   ACCESS3_DELETE,
   ACCESS3_EXECUTE,
@@ -62,6 +64,18 @@ export const UMNT_TIMEOUT_MS = 2_000;
 const MOUNT_MAX_OUTSTANDING = 2;
 /** Used when a server reports rtmax 0 (broken): the RFC 1094-era safe size. */
 const FALLBACK_READ_BYTES = 32 * 1024;
+/** The same for a wtmax of 0. */
+const FALLBACK_WRITE_BYTES = 32 * 1024;
+/**
+ * WRITE calls one open file keeps in flight. Each holds up to two copies of a
+ * wtmax piece (≤ 1 MiB) until the server answers, so 8 bounds a copy at ~16 MiB
+ * while hiding the round trip (a NAS commits 1 MiB in a few ms; 8 in flight
+ * keep a 1 Gbit/s link busy at 10 ms latency).
+ */
+export const WRITE_PIPELINE_DEPTH = 8;
+/** Permissions of files and folders we create: what a models folder needs to be readable by the host. */
+export const DEFAULT_FILE_MODE = 0o644;
+export const DEFAULT_DIR_MODE = 0o755;
 
 export interface NfsDirEntry {
   name: string;
@@ -103,6 +117,8 @@ export interface NfsSession {
   readonly subPath: string;
   /** Bytes per READ call (the server's rtmax, at most 1 MiB). */
   readonly readSize: number;
+  /** Bytes per WRITE call (the server's wtmax, at most 1 MiB). */
+  readonly writeSize: number;
   /** relPath (relative to the URL's path) as an admin reads it: nfs://host/export/sub/rel. */
   displayPath(relPath: string): string;
   /** Attributes of relPath ("" = the root), following no symlinks; null when it does not exist. */
@@ -117,6 +133,23 @@ export interface NfsSession {
   fsinfo(): Promise<NfsFsinfo>;
   /** NFS NULL round trip, in milliseconds. */
   ping(): Promise<number>;
+  /**
+   * Creates a regular file for writing (CREATE). `guarded` fails with a "conflict"
+   * NfsError (NFS3ERR_EXIST) when the name exists; otherwise an existing file is
+   * truncated to 0 bytes.
+   */
+  createFile(relPath: string, options?: { guarded?: boolean; mode?: number }): Promise<NfsWritableFile>;
+  /** Creates a folder (MKDIR); NFS3ERR_EXIST ("conflict") when the name exists. */
+  mkdir(relPath: string, options?: { mode?: number }): Promise<void>;
+  /** Removes a file (REMOVE); NFS3ERR_NOENT ("not-found") when it is not there. */
+  remove(relPath: string): Promise<void>;
+  /** Removes an empty folder (RMDIR); NFS3ERR_NOTEMPTY ("conflict") when it is not empty. */
+  rmdir(relPath: string): Promise<void>;
+  /**
+   * Renames atomically (RENAME), also between folders of the export. An existing
+   * file at `toRelPath` is replaced; an existing non-empty folder is an error.
+   */
+  rename(fromRelPath: string, toRelPath: string): Promise<void>;
   /** UMNT and close the connections. Later calls fail. */
   close(): Promise<void>;
 }
@@ -152,6 +185,7 @@ class Session implements NfsSession {
   readonly exportPath: string;
   readonly subPath: string;
   readonly readSize: number;
+  readonly writeSize: number;
   readonly #url: NfsUrl;
   readonly #mount: RpcClient;
   readonly #nfs: RpcClient;
@@ -172,6 +206,8 @@ class Session implements NfsSession {
     this.#rootFh = rootFh;
     const rtmax = fsinfo.rtmax > 0 ? fsinfo.rtmax : FALLBACK_READ_BYTES;
     this.readSize = Math.min(rtmax, MAX_READ_BYTES_PER_CALL);
+    const wtmax = fsinfo.wtmax > 0 ? fsinfo.wtmax : FALLBACK_WRITE_BYTES;
+    this.writeSize = Math.min(wtmax, MAX_WRITE_BYTES_PER_CALL);
   }
 
   displayPath(relPath: string): string {
@@ -396,6 +432,90 @@ class Session implements NfsSession {
     const start = performance.now();
     await nfs3Null(this.#nfs);
     return performance.now() - start;
+  }
+
+  // ------------------------------------------------------------ writes
+
+  /** Drops cached handles of `names` and everything below it (after RMDIR, RENAME). */
+  #forgetDirs(names: readonly string[]): void {
+    const key = names.join("/");
+    for (const cached of [...this.#dirHandles.keys()]) {
+      if (cached === key || cached.startsWith(`${key}/`)) this.#dirHandles.delete(cached);
+    }
+  }
+
+  /**
+   * Runs `op` with the handle of the folder that holds `names`. A cached folder
+   * handle may name a folder deleted or replaced on the NAS, so a "does not exist"
+   * seen through the cache is retried once with a fresh lookup from the root; the
+   * operation cannot have happened when the server answered NOENT or STALE.
+   */
+  async #inParent<T>(names: readonly string[], op: (parentFh: Uint8Array) => Promise<T>): Promise<T> {
+    if (names.length === 0) throw new AppError("invalid-input", `${this.#shown(names).path} is the root itself; name something inside it`);
+    const parentNames = names.slice(0, -1);
+    return this.#staleRetry(async () => {
+      const used = { cache: false };
+      try {
+        return await op(await this.#dirHandle(parentNames, true, used));
+      } catch (error) {
+        const retry = isNfsError(error, "NFS3ERR_NOENT") || isNfsError(error, "NFS3ERR_NOTDIR") || isNfsError(error, "NFS3ERR_STALE");
+        if (!used.cache || !retry) throw error;
+        for (let depth = 1; depth <= parentNames.length; depth++) this.#dirHandles.delete(parentNames.slice(0, depth).join("/"));
+        return op(await this.#dirHandle(parentNames, false, { cache: false }));
+      }
+    });
+  }
+
+  async createFile(relPath: string, options: { guarded?: boolean; mode?: number } = {}): Promise<NfsWritableFile> {
+    const names = splitRelPath(relPath);
+    const shown = this.#shown(names);
+    const name = names[names.length - 1] as string;
+    const mode = options.guarded ? CreateMode.GUARDED : CreateMode.UNCHECKED;
+    // UNCHECKED with size 0 truncates a file that is already there (RFC 1813 §3.3.8).
+    const attributes = { mode: options.mode ?? DEFAULT_FILE_MODE, ...(options.guarded ? {} : { size: 0 }) };
+    const fh = await this.#inParent(names, async (parentFh) => {
+      const created = await nfs3Create(this.#nfs, parentFh, name, mode, attributes, shown);
+      return created.fh ?? (await nfs3Lookup(this.#nfs, parentFh, name, shown)).fh;
+    });
+    return openNfsFileWriter(
+      { client: this.#nfs, displayPath: shown.path, writeSize: this.writeSize, pipelineDepth: Math.min(WRITE_PIPELINE_DEPTH, this.#nfs.maxOutstanding) },
+      fh,
+    );
+  }
+
+  async mkdir(relPath: string, options: { mode?: number } = {}): Promise<void> {
+    const names = splitRelPath(relPath);
+    const name = names[names.length - 1] as string;
+    const created = await this.#inParent(names, (parentFh) => nfs3Mkdir(this.#nfs, parentFh, name, { mode: options.mode ?? DEFAULT_DIR_MODE }, this.#shown(names)));
+    if (created.fh !== null) this.#rememberDir(names.join("/"), created.fh);
+  }
+
+  async remove(relPath: string): Promise<void> {
+    const names = splitRelPath(relPath);
+    await this.#inParent(names, (parentFh) => nfs3Remove(this.#nfs, parentFh, names[names.length - 1] as string, this.#shown(names)));
+  }
+
+  async rmdir(relPath: string): Promise<void> {
+    const names = splitRelPath(relPath);
+    this.#forgetDirs(names);
+    await this.#inParent(names, (parentFh) => nfs3Rmdir(this.#nfs, parentFh, names[names.length - 1] as string, this.#shown(names)));
+  }
+
+  async rename(fromRelPath: string, toRelPath: string): Promise<void> {
+    const from = splitRelPath(fromRelPath);
+    const to = splitRelPath(toRelPath);
+    if (to.length === 0) throw new AppError("invalid-input", `Cannot rename onto the root ${this.#shown(to).path}`);
+    const toName = to[to.length - 1] as string;
+    const context = this.#shown(from);
+    await this.#inParent(from, async (fromParentFh) => {
+      // The target folder's handle comes fresh: a cached one that went stale would
+      // make the server answer NOENT, which here would read as "source missing".
+      const toParentFh = await this.#dirHandle(to.slice(0, -1), false, { cache: false });
+      await nfs3Rename(this.#nfs, fromParentFh, from[from.length - 1] as string, toParentFh, toName, context);
+    });
+    // Both names now lead elsewhere: a folder moved away, or one that was replaced.
+    this.#forgetDirs(from);
+    this.#forgetDirs(to);
   }
 
   close(): Promise<void> {
