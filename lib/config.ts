@@ -1,5 +1,6 @@
 // The only reader of process.env. Parsed once with zod; a bad value fails
 // start-up with a message naming every bad key.
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
@@ -46,7 +47,29 @@ const envSchema = z.object({
   MODELSHELF_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** A job whose worker has not renewed its lease for this long is taken over by another worker. */
   MODELSHELF_JOB_LEASE_MS: intFrom(1_000, 60 * 60_000, 60_000),
+  /** The read-only /v2/ registry (ollama pull, skopeo); 0 disables it. */
+  MODELSHELF_REGISTRY_PORT: intFrom(0, 65535, 5050),
+  /** Where the registry listens; default MODELSHELF_HOST. */
+  MODELSHELF_REGISTRY_HOST: z.string().min(1).optional(),
+  /** The registry as inference hosts reach it, e.g. http://nas-tools.lan:5050. */
+  MODELSHELF_REGISTRY_URL: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value.trim() === "" || registryOrigin(value) !== null, {
+      message: "expected an http(s) URL of the registry root with no path, query or credentials, e.g. http://nas-tools.lan:5050",
+    }),
 });
+
+/** `http(s)://host[:port]` of a registry URL, or null: the /v2/ API lives at the
+ * root of its host (Ollama and Docker clients build /v2/… from host:port), so a
+ * path, query or credentials cannot be honoured. */
+function registryOrigin(raw: string): string | null {
+  if (!URL.canParse(raw.trim())) return null;
+  const url = new URL(raw.trim());
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username || url.password) return null;
+  return url.origin;
+}
 
 export interface AppConfig {
   dataDir: string;
@@ -63,6 +86,14 @@ export interface AppConfig {
   demo: "auto" | "off";
   logLevel: "debug" | "info" | "warn" | "error";
   jobLeaseMs: number;
+  registry: {
+    /** Bind address. */
+    host: string;
+    /** 0 = the registry is disabled. */
+    port: number;
+    /** Base URL inference hosts pull from; null when the registry is disabled and no URL is set. */
+    publicUrl: string | null;
+  };
 }
 
 export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): AppConfig {
@@ -90,6 +121,16 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     demo: e.MODELSHELF_DEMO,
     logLevel: e.MODELSHELF_LOG_LEVEL,
     jobLeaseMs: e.MODELSHELF_JOB_LEASE_MS,
+    registry: {
+      host: e.MODELSHELF_REGISTRY_HOST ?? e.MODELSHELF_HOST,
+      port: e.MODELSHELF_REGISTRY_PORT,
+      publicUrl:
+        e.MODELSHELF_REGISTRY_URL?.trim()
+          ? registryOrigin(e.MODELSHELF_REGISTRY_URL)
+          : e.MODELSHELF_REGISTRY_PORT === 0
+            ? null
+            : `http://${os.hostname()}:${e.MODELSHELF_REGISTRY_PORT}`,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { parseConfig, parseLibraryList } from "../lib/config.ts";
 
@@ -28,5 +29,30 @@ describe("configuration", () => {
     expect(() => parseConfig({ MODELSHELF_PORT: "99999", MODELSHELF_WATCH: "sometimes" })).toThrow(
       /MODELSHELF_PORT.*MODELSHELF_WATCH|MODELSHELF_WATCH.*MODELSHELF_PORT/,
     );
+  });
+
+  it("serves the registry on port 5050 of the web app's address by default, reachable by this machine's name", () => {
+    const config = parseConfig({ MODELSHELF_HOST: "0.0.0.0" }, "/srv/app");
+    expect(config.registry).toEqual({ host: "0.0.0.0", port: 5050, publicUrl: `http://${os.hostname()}:5050` });
+  });
+
+  it("takes the registry's bind address, port and public URL from the environment", () => {
+    const config = parseConfig(
+      { MODELSHELF_HOST: "127.0.0.1", MODELSHELF_REGISTRY_HOST: "0.0.0.0", MODELSHELF_REGISTRY_PORT: "6000", MODELSHELF_REGISTRY_URL: "http://NAS-Tools.lan:5050/" },
+      "/srv/app",
+    );
+    expect(config.registry).toEqual({ host: "0.0.0.0", port: 6000, publicUrl: "http://nas-tools.lan:5050" });
+  });
+
+  it("disables the registry with port 0, leaving no URL for hosts to pull from", () => {
+    expect(parseConfig({ MODELSHELF_REGISTRY_PORT: "0" }).registry).toMatchObject({ port: 0, publicUrl: null });
+    expect(parseConfig({ MODELSHELF_REGISTRY_PORT: "0", MODELSHELF_REGISTRY_URL: "" }).registry.publicUrl).toBeNull();
+  });
+
+  it("refuses a registry URL with a path, a non-HTTP scheme or garbage, naming the key", () => {
+    for (const bad of ["http://nas:5050/registry", "ftp://nas:5050", "nas:5050 and more", "http://user:pw@nas:5050"]) {
+      expect(() => parseConfig({ MODELSHELF_REGISTRY_URL: bad })).toThrow(/MODELSHELF_REGISTRY_URL/);
+    }
+    expect(() => parseConfig({ MODELSHELF_REGISTRY_PORT: "70000" })).toThrow(/MODELSHELF_REGISTRY_PORT/);
   });
 });
