@@ -1,6 +1,7 @@
-// App shell: top nav, and the global warnings an admin must not miss
-// (files that failed verification, catalogue database on a network
-// filesystem, unavailable library roots).
+// App shell: top nav (with the counts that need attention: mismatching files,
+// host drift), and the global warnings an admin must not miss (files that
+// failed verification, catalogue database on a network filesystem,
+// unavailable library roots).
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
@@ -8,6 +9,7 @@ import { describeDatabaseLocation } from "../lib/catalog/database-location.ts";
 import { listUnavailableLibraries } from "../lib/catalog/queries.ts";
 import { getDb } from "../lib/db/client.ts";
 import { getIntegrityAlert } from "../lib/hashing/queries.ts";
+import { listHosts } from "../lib/hosts/queries.ts";
 import { HydrationMarker } from "./_components/hydration-marker.tsx";
 import { nfsRootFacts } from "./libraries/nfs-root.tsx";
 import { NavLink } from "./_components/nav-link.tsx";
@@ -26,11 +28,14 @@ function shownLibraryPath(libraryPath: string): string {
 }
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const [location, unavailable, integrity] = await Promise.all([
+  const [location, unavailable, integrity, hosts] = await Promise.all([
     describeDatabaseLocation(),
     listUnavailableLibraries(getDb()),
     getIntegrityAlert(getDb()),
+    listHosts(getDb()),
   ]);
+  // The same count as the Hosts page's drift total: what reconciling every host would change.
+  const drift = hosts.reduce((sum, host) => sum + host.driftCount + host.surplusCount, 0);
   return (
     <html lang="en">
       <body className="min-h-screen">
@@ -40,10 +45,21 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-400" />
               ModelShelf
             </Link>
-            {/* Hosts joins here when it is built. */}
             <nav aria-label="Main" className="flex items-stretch gap-4">
               <NavLink href="/">Catalogue</NavLink>
               <NavLink href="/libraries">Libraries</NavLink>
+              <NavLink href="/hosts">
+                Hosts
+                {drift > 0 ? (
+                  <span
+                    className="ml-1.5 rounded-full bg-red-600 px-1.5 text-[11px] leading-4 font-semibold text-white tabular-nums"
+                    title={`${drift} change(s) to reconcile: assigned models missing or different, or pushed models no longer assigned`}
+                    data-testid="nav-drift-count"
+                  >
+                    {drift}
+                  </span>
+                ) : null}
+              </NavLink>
               <NavLink href="/jobs">Jobs</NavLink>
               <NavLink href="/integrity">
                 Integrity

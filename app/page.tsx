@@ -1,5 +1,6 @@
 // Catalogue: every model on every library, searchable and sortable through the
-// query string (shareable URLs, no client-side fetching).
+// query string (shareable URLs, no client-side fetching), each with its
+// reference (namespace/model:tag), the name hosts and the registry know it by.
 import type { Metadata } from "next";
 import Form from "next/form";
 import Link from "next/link";
@@ -16,6 +17,7 @@ import {
 } from "../lib/catalog/queries.ts";
 import { formatBytes, formatContextLength, formatCount, formatParameterCount, shortDigest, verifySourceLabel } from "../lib/catalog/format.ts";
 import { getDb } from "../lib/db/client.ts";
+import { loadModelRefs } from "../lib/registry/model-refs.ts";
 import { Badge, ModelStateBadge } from "./_components/badge.tsx";
 import { CatalogueKeys } from "./catalogue-keys.tsx";
 import { VerifyBadge } from "./integrity/verify-badge.tsx";
@@ -175,6 +177,18 @@ function Locations({ row }: { row: ModelListRow }) {
   );
 }
 
+/** The model's reference; further names (another Ollama tag of the same blob) as "+N", listed on hover. */
+function ModelRefs({ refs }: { refs: string[] }) {
+  const [primary, ...more] = refs;
+  if (primary === undefined) return null;
+  return (
+    <div className="flex min-w-0 items-baseline gap-1 text-[11px] text-neutral-500" title={refs.join("\n")} data-testid="model-ref">
+      <span className="truncate font-mono">{primary}</span>
+      {more.length > 0 ? <span className="shrink-0">+{more.length}</span> : null}
+    </div>
+  );
+}
+
 function Verification({ row }: { row: ModelListRow }) {
   const { verification, duplicates } = row;
   const sourceNote =
@@ -227,7 +241,10 @@ function EmptyState({ filtered }: { filtered: boolean }) {
 
 export default async function CataloguePage({ searchParams }: { searchParams: Promise<SearchParamsRecord> }) {
   const { params, ignored } = parseModelListParamsLenient(await searchParams);
-  const list = await listModels(getDb(), params);
+  const [list, refs] = await Promise.all([listModels(getDb(), params), loadModelRefs(getDb())]);
+  // Every name of each model, its first (primary) name first: the naming order of loadModelRefs.
+  const refsByModel = new Map<number, string[]>();
+  for (const ref of refs) refsByModel.set(ref.modelId, [...(refsByModel.get(ref.modelId) ?? []), ref.ref]);
   const pageCount = Math.max(1, Math.ceil(list.total / list.pageSize));
   const filtered =
     params.q !== undefined ||
@@ -355,6 +372,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
                     <Link href={`/models/${row.id}`} className="font-medium text-neutral-900 hover:text-sky-700 hover:underline" data-testid="model-name">
                       {row.displayName}
                     </Link>
+                    <ModelRefs refs={refsByModel.get(row.id) ?? []} />
                   </td>
                   <td className="font-mono text-[12px]">{row.architecture}</td>
                   <td className="text-right whitespace-nowrap" title={formatCount(row.parameterCount)}>

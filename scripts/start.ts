@@ -1,6 +1,7 @@
 // `npm start`: migrate the database, build the web app if its sources
-// changed, then run the web server and the indexer worker, restarting the
-// worker if it dies. One command, no other setup.
+// changed, then run the web server and the workers (indexer, hasher, pusher,
+// and the registry that serves the library under /v2/), restarting a worker if
+// it dies. One command, no other setup.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { describeDatabaseLocation } from "../lib/catalog/database-location.ts";
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const children = new Set<ChildProcess>();
-  const startWorker = (name: "indexer" | "hasher") => {
+  const startWorker = (name: "indexer" | "hasher" | "pusher" | "registry") => {
     const worker = spawn(process.execPath, ["--import", "tsx", path.join(root, "workers", `${name}.ts`)], {
       cwd: root,
       // A hung NFS call pins one libuv thread until the kernel gives up; with
@@ -57,7 +58,10 @@ async function main(): Promise<void> {
   children.add(web);
   startWorker("indexer");
   startWorker("hasher");
+  startWorker("pusher");
+  if (config.registry.port > 0) startWorker("registry");
   console.log(`ModelShelf: http://${config.host}:${config.port}  (database ${config.dbFile})`);
+  if (config.registry.port > 0) console.log(`Registry (ollama pull … --insecure): ${config.registry.publicUrl}  (listening on ${config.registry.host}:${config.registry.port})`);
 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -6,7 +6,7 @@ import type { Db } from "../db/client.ts";
 import { AppError, errorMessage, isAppError } from "../errors.ts";
 
 export type Role = "admin" | "approver" | "viewer";
-export type Permission = "catalog.read" | "catalog.manage" | "jobs.manage";
+export type Permission = "catalog.read" | "catalog.manage" | "jobs.manage" | "hosts.manage";
 
 export interface Actor {
   id: string;
@@ -14,7 +14,7 @@ export interface Actor {
 }
 
 const permissionsByRole: Record<Role, readonly Permission[]> = {
-  admin: ["catalog.read", "catalog.manage", "jobs.manage"],
+  admin: ["catalog.read", "catalog.manage", "jobs.manage", "hosts.manage"],
   approver: ["catalog.read"],
   viewer: ["catalog.read"],
 };

@@ -4,6 +4,18 @@ import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { isNfsUrl } from "../catalog/library-path.ts";
 import { fitCommand, type FitCommandOptions } from "./fit-command.ts";
+import {
+  hostsAddCommand,
+  hostsAssignCommand,
+  hostsDeleteCommand,
+  hostsListCommand,
+  hostsPollCommand,
+  hostsReconcileCommand,
+  hostsShowCommand,
+  pushCommand,
+  removeCommand,
+  type HostAddOptions,
+} from "./hosts-command.ts";
 import { inspectCommand } from "./inspect-command.ts";
 import { jobsCommand } from "./jobs-command.ts";
 import { nasProbeCommand } from "./nas-command.ts";
@@ -11,6 +23,7 @@ import { planCommand } from "./plan-command.ts";
 import { verifyCommand } from "./verify-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { scanCommand } from "./scan-command.ts";
+import { registerServeCommand } from "./serve-command.ts";
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
@@ -149,6 +162,87 @@ export async function main(argv: readonly string[]): Promise<number> {
         ),
       )(),
     );
+
+  registerServeCommand(program, run);
+
+  const dbOption = "SQLite catalogue file (default: MODELSHELF_DB or ./data/modelshelf.db)";
+  const hosts = program.command("hosts").description("inference hosts: the inventory (hosts × models, with drift) and host management");
+  hosts
+    .command("list", { isDefault: true })
+    .description("the inventory: every host with its status, and the hosts × models matrix (the default)")
+    .option("--db <file>", dbOption)
+    .option("--json", "print JSON")
+    .action((opts: { db?: string; json?: boolean }) => run(() => hostsListCommand(opts))());
+  hosts
+    .command("add")
+    .description("register (or update) an Ollama or llama-server host")
+    .requiredOption("--name <name>", "host name")
+    .requiredOption("--kind <kind>", "ollama | llama-server")
+    .requiredOption("--url <url>", "base URL (Ollama API, or a router-mode llama-server)")
+    .option("--models-dir <path>", "llama-server: its --models-dir as ModelShelf can write it (path or nfs:// URL)")
+    .option("--preset <path>", "llama-server reading the NAS itself: its --models-preset file as ModelShelf can write it")
+    .option("--path-map <from=to>", "llama-server preset: library path = path on the host (repeat)", (value: string, all: string[] = []) => [...all, value])
+    .option("--profile <name>", "host profile (RAM/VRAM, Fit page) for memory fit and context sizes")
+    .option("--auto-reconcile", "push/remove on every poll to match the assignments")
+    .option("--disabled", "register without polling or pushing")
+    .option("--db <file>", dbOption)
+    .option("--json", "print JSON")
+    .action((opts: HostAddOptions) => run(() => hostsAddCommand(opts))());
+  hosts
+    .command("show")
+    .description("one host: models present, loaded, assignments")
+    .argument("<name>")
+    .option("--db <file>", dbOption)
+    .option("--json", "print JSON")
+    .action((name: string, opts: { db?: string; json?: boolean }) => run(() => hostsShowCommand(name, opts))());
+  hosts
+    .command("delete")
+    .description("forget a host (its models stay on it)")
+    .argument("<name>")
+    .option("--db <file>", dbOption)
+    .action((name: string, opts: { db?: string }) => run(() => hostsDeleteCommand(name, opts))());
+  hosts
+    .command("poll")
+    .description("poll a host now and wait for the result")
+    .argument("<name>")
+    .option("--db <file>", dbOption)
+    .option("--json", "print JSON")
+    .action((name: string, opts: { db?: string; json?: boolean }) => run(() => hostsPollCommand(name, opts))());
+  hosts
+    .command("assign")
+    .description("desired state: <model> should be on host <name> (--remove to undo)")
+    .argument("<name>")
+    .argument("<model>", "catalogue id or namespace/model:tag")
+    .option("--method <method>", "upload | pull | copy | preset (default: the host's usual one)")
+    .option("--remove", "remove the assignment")
+    .option("--db <file>", dbOption)
+    .action((name: string, model: string, opts: { db?: string; method?: string; remove?: boolean }) => run(() => hostsAssignCommand(name, model, opts))());
+  hosts
+    .command("reconcile")
+    .description("poll the host, then queue pushes and removals so it matches its assignments")
+    .argument("<name>")
+    .option("--db <file>", dbOption)
+    .option("--json", "print JSON")
+    .action((name: string, opts: { db?: string; json?: boolean }) => run(() => hostsReconcileCommand(name, opts))());
+
+  program
+    .command("push")
+    .description("put a catalogue model on a host and wait until the host confirms it (exit 0 on success)")
+    .argument("<model>", "catalogue id or namespace/model:tag")
+    .requiredOption("--host <name>", "host name")
+    .option("--method <method>", "upload | pull (Ollama), copy | preset (llama-server); default: the host's usual one")
+    .option("--db <file>", dbOption)
+    .option("--json", "print JSON")
+    .action((model: string, opts: { host: string; method?: string; db?: string; json?: boolean }) => run(() => pushCommand(model, opts))());
+
+  program
+    .command("remove")
+    .description("remove a model from a host and wait (Ollama delete; llama-server unload + delete the file or preset entry)")
+    .argument("<model>", "the host's name for it, or a catalogue id or namespace/model:tag")
+    .requiredOption("--host <name>", "host name")
+    .option("--db <file>", dbOption)
+    .option("--json", "print JSON")
+    .action((model: string, opts: { host: string; db?: string; json?: boolean }) => run(() => removeCommand(model, opts))());
 
   try {
     await program.parseAsync([...argv]);

@@ -47,11 +47,24 @@ const jobTitles: Record<string, string> = {
   "hashing.verify-file": "Verify file",
   "catalog.scan-library": "Scan library",
   "nfs.probe-nas": "NAS check",
+  "hosts.poll-host": "Poll host",
+  "hosts.push-model": "Push model",
+  "hosts.remove-model": "Remove model",
+  "hosts.reconcile-host": "Reconcile host",
 };
 
-/** "hashing.verify-file" → "Verify file"; unknown names are shown as they are. */
-export function jobTitle(name: string): string {
-  return jobTitles[name] ?? name;
+/**
+ * "hashing.verify-file" → "Verify file"; unknown names are shown as they are. hosts.* jobs
+ * have no file or library target, so what their payload names (host, model, method) is
+ * added: "Push model library/qwen2.5:7b to host #3 by upload".
+ */
+export function jobTitle(name: string, payload: Record<string, unknown> = {}): string {
+  const title = jobTitles[name] ?? name;
+  if (!name.startsWith("hosts.") || typeof payload.hostId !== "number") return title;
+  const host = `host #${payload.hostId}`;
+  if (typeof payload.ref === "string") return `${title} ${payload.ref} to ${host}${typeof payload.method === "string" ? ` by ${payload.method}` : ""}`;
+  if (typeof payload.hostName === "string") return `${title} ${payload.hostName} from ${host}`;
+  return `${title} #${payload.hostId}`;
 }
 
 export interface JobTarget {
@@ -224,7 +237,7 @@ export async function listJobs(db: Db, input: Partial<JobListParams> = {}, now =
     return {
       id: job.id,
       name: job.name,
-      title: jobTitle(job.name),
+      title: jobTitle(job.name, payload),
       trigger: payload.trigger ?? null,
       target: targetOf(payload),
       state: job.state,

@@ -64,6 +64,47 @@ export async function runJobs(options: RunJobsOptions): Promise<void> {
   await Promise.allSettled(running);
 }
 
+export interface RunJobToEndOptions {
+  db: Db;
+  jobId: number;
+  jobs: readonly JobDefinition[];
+  leaseMs?: number;
+  signal: AbortSignal;
+}
+
+/** Job states that do not change any more. */
+const FINAL_STATES = new Set(["succeeded", "failed", "cancelled"]);
+const WAIT_TICK_MS = 500;
+
+/**
+ * Takes one job to a final state, running it in this process when no worker has
+ * claimed it (the CLI's `modelshelf push` works with or without the pusher worker
+ * running): whoever claims it first runs it, retries wait for their backoff.
+ * Returns the final state, result and error.
+ */
+export async function runJobToEnd(options: RunJobToEndOptions): Promise<{ state: string; resultJson: string | null; lastError: string | null }> {
+  const { db, jobId, signal } = options;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const owner = `${os.hostname()}:${process.pid}:cli-${randomUUID().slice(0, 8)}`;
+  const byName = new Map(options.jobs.map((job) => [job.name, job]));
+  for (;;) {
+    const row = await db.job.findUnique({ where: { id: jobId } });
+    if (!row) throw new AppError("not-found", `job ${jobId} not found`);
+    if (FINAL_STATES.has(row.state)) return { state: row.state, resultJson: row.resultJson, lastError: row.lastError };
+    signal.throwIfAborted();
+    await reclaimExpiredLeases(db);
+    const definition = byName.get(row.name);
+    if (row.state === "queued" && row.runAfter <= new Date() && definition) {
+      const claimed = await claimNextJob(db, [row.name], owner, leaseMs, new Date(), jobId);
+      if (claimed) {
+        await runClaimedJob(db, definition, claimed, owner, leaseMs, signal);
+        continue;
+      }
+    }
+    await sleep(WAIT_TICK_MS, signal);
+  }
+}
+
 interface ClaimedJob {
   id: number;
   name: string;
@@ -98,11 +139,12 @@ export async function claimNextJob(
   owner: string,
   leaseMs: number,
   now = new Date(),
+  onlyId?: number,
 ): Promise<ClaimedJob | undefined> {
   // Another worker may win the race for a candidate: try the next few.
   for (let tries = 0; tries < 5; tries++) {
     const candidate = await db.job.findFirst({
-      where: { state: "queued", runAfter: { lte: now }, name: { in: names } },
+      where: { state: "queued", runAfter: { lte: now }, name: { in: names }, ...(onlyId === undefined ? {} : { id: onlyId }) },
       orderBy: [{ priority: "desc" }, { runAfter: "asc" }, { id: "asc" }],
       select: { id: true },
     });

@@ -2,11 +2,12 @@
 // imports the code that touches the share and hashes files.
 import { scanLibraryHandler } from "../catalog/scan-library-handler.ts";
 import { verifyFileHandler } from "../hashing/verify-file-handler.ts";
+import { hostJobHandlers } from "../hosts/hosts-runtime.ts";
 import { probeNasHandler } from "../nfs/probe-nas-handler.ts";
 import type { JobDefinition } from "./define-job.ts";
 import { allJobSpecs } from "./registry.ts";
 
-export const jobHandlers: readonly JobDefinition[] = [scanLibraryHandler, verifyFileHandler, probeNasHandler];
+export const jobHandlers: readonly JobDefinition[] = [scanLibraryHandler, verifyFileHandler, probeNasHandler, ...hostJobHandlers()];
 
 /** A declared job nobody can run would wait in the queue forever: fail at start instead. */
 export function assertEveryJobHasHandler(handlers: readonly JobDefinition[] = jobHandlers): void {

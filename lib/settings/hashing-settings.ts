@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Db } from "../db/client.ts";
 import { errorMessage } from "../errors.ts";
 import { parseScrubWindow } from "../hashing/scrub-window.ts";
+import { readStoredSettings, writeStoredSettings } from "./stored-settings.ts";
 
 /** "HH:MM-HH:MM" in the server's local time (may wrap midnight), or "" for any time;
  * validated by the same parser the scrub uses. */
@@ -36,21 +37,9 @@ export type HashingSettings = z.infer<typeof hashingSettingsSchema>;
 const KEY = "hashing";
 
 export async function readHashingSettings(db: Db): Promise<HashingSettings> {
-  const row = await db.setting.findUnique({ where: { key: KEY } });
-  const stored: unknown = row ? JSON.parse(row.valueJson) : {};
-  // A stored value that no longer validates falls back to defaults key by key.
-  const parsed = hashingSettingsSchema.safeParse(stored);
-  if (parsed.success) return parsed.data;
-  const defaults = hashingSettingsSchema.parse({});
-  const merged: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(stored as Record<string, unknown>)) {
-    const field = hashingSettingsSchema.shape[key as keyof HashingSettings];
-    if (field && field.safeParse(value).success) merged[key] = value;
-  }
-  return hashingSettingsSchema.parse(merged);
+  return readStoredSettings(db, KEY, hashingSettingsSchema);
 }
 
 export async function writeHashingSettings(db: Db, settings: HashingSettings): Promise<void> {
-  const valueJson = JSON.stringify(hashingSettingsSchema.parse(settings));
-  await db.setting.upsert({ where: { key: KEY }, create: { key: KEY, valueJson }, update: { valueJson } });
+  await writeStoredSettings(db, KEY, hashingSettingsSchema, settings);
 }

@@ -140,6 +140,13 @@ describe("parseJobListParams", () => {
 describe("jobTitle", () => {
   it("reads job names as words and leaves unknown names alone", () => {
     expect(jobTitle("catalog.scan-library")).toBe("Scan library");
-    expect(jobTitle("hosts.push-model")).toBe("hosts.push-model");
+    expect(jobTitle("registry.unknown-job")).toBe("registry.unknown-job");
+  });
+
+  it("names the host, model and method of hosts jobs, which have no file or library target", () => {
+    expect(jobTitle("hosts.push-model", { hostId: 3, modelId: 4, ref: "library/qwen2.5:7b", method: "upload" })).toBe("Push model library/qwen2.5:7b to host #3 by upload");
+    expect(jobTitle("hosts.remove-model", { hostId: 3, hostName: "qwen2.5:7b" })).toBe("Remove model qwen2.5:7b from host #3");
+    expect(jobTitle("hosts.poll-host", { hostId: 3 })).toBe("Poll host #3");
+    expect(jobTitle("hosts.reconcile-host", { hostId: 3 })).toBe("Reconcile host #3");
   });
 });

@@ -205,8 +205,16 @@ describe("job registry", () => {
   it("gives every declared job a handler in the workers", async () => {
     const { assertEveryJobHasHandler, jobHandlers } = await import("../../lib/jobs/worker-handlers.ts");
     expect(() => assertEveryJobHasHandler()).not.toThrow();
-    expect(jobHandlers.map((job) => job.name).sort()).toEqual(["catalog.scan-library", "hashing.verify-file", "nfs.probe-nas"]);
-    expect(() => assertEveryJobHasHandler([])).toThrow(/catalog.scan-library, hashing.verify-file, nfs.probe-nas/);
+    expect(jobHandlers.map((job) => job.name).sort()).toEqual([
+      "catalog.scan-library",
+      "hashing.verify-file",
+      "hosts.poll-host",
+      "hosts.push-model",
+      "hosts.reconcile-host",
+      "hosts.remove-model",
+      "nfs.probe-nas",
+    ]);
+    expect(() => assertEveryJobHasHandler([])).toThrow(/catalog.scan-library, hashing.verify-file, nfs.probe-nas, hosts.poll-host/);
   });
 
   it("refuses to enqueue a job name nobody declared", async () => {

@@ -1,6 +1,8 @@
-// One model: header facts, where its files are and whether their SHA-256 was
-// verified (hashes, expected hashes, history, "Verify now"), identical copies,
-// the Ollama tags that use it, the tensor mix, the chat template and every metadata key.
+// One model: its reference (namespace/model:tag), header facts, where its files
+// are, which inference hosts have it (with a push form), whether the files'
+// SHA-256 was verified (hashes, expected hashes, history, "Verify now"),
+// identical copies, the Ollama tags that use it, the tensor mix, the chat
+// template and every metadata key.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -24,11 +26,16 @@ import {
 } from "../../../lib/catalog/format.ts";
 import { getModel, type ModelDetail, type ModelFileDetail, type ModelTagDetail } from "../../../lib/catalog/queries.ts";
 import { getDb } from "../../../lib/db/client.ts";
+import { allowedPushMethods } from "../../../lib/hosts/drift.ts";
+import { getInventory, type InventoryMatrix } from "../../../lib/hosts/queries.ts";
+import { loadModelRefs, type ModelRef } from "../../../lib/registry/model-refs.ts";
 import { Badge, FileStateBadge, ModelStateBadge } from "../../_components/badge.tsx";
 import { CardSection } from "../../_components/card-section.tsx";
 import { verifyFileAction, verifyModelAction } from "../../integrity/actions.ts";
 import { LiveRefresh } from "../../integrity/live-refresh.tsx";
 import { VerifyBadge } from "../../integrity/verify-badge.tsx";
+import { CellBadge, HostStatusBadge } from "../../hosts/badges.tsx";
+import { PushForm } from "../../hosts/push-form.tsx";
 import { ActionButton } from "../../libraries/action-button.tsx";
 import { CopyButton } from "./copy-button.tsx";
 
@@ -502,9 +509,84 @@ function MetadataTable({ metadata }: { metadata: Record<string, unknown> }) {
   );
 }
 
+/** Which hosts have this model under each of its names, and a push form. */
+function HostsSection({ refs, inventory }: { refs: ModelRef[]; inventory: InventoryMatrix }) {
+  if (refs.length === 0) {
+    return <p className="px-3 py-2 text-neutral-500">No complete, indexed file: this model cannot be served or pushed.</p>;
+  }
+  if (inventory.hosts.length === 0) {
+    return (
+      <p className="px-3 py-2 text-neutral-500">
+        No inference hosts yet: add one on{" "}
+        <Link href="/hosts#add-host" className="text-sky-700 underline">
+          Hosts
+        </Link>
+        .
+      </p>
+    );
+  }
+  const hosts = inventory.hosts.map((host) => ({ id: host.id, name: host.name, methods: allowedPushMethods(host.kind, host.delivery), enabled: host.enabled }));
+  return (
+    <>
+      <div className="overflow-x-auto">
+        <table className="data-table" data-testid="model-hosts">
+          <thead>
+            <tr>
+              <th>Host</th>
+              <th>Status</th>
+              {refs.map((ref) => (
+                <th key={ref.ref} className="!normal-case">
+                  <span className="font-mono text-[11px] tracking-normal">{ref.ref}</span>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {inventory.hosts.map((host) => (
+              <tr key={host.id} data-testid="model-host-row" data-host={host.name}>
+                <td className="whitespace-nowrap">
+                  <Link href={`/hosts/${host.id}`} className="font-medium hover:text-sky-700 hover:underline">
+                    {host.name}
+                  </Link>{" "}
+                  <span className="text-[12px] text-neutral-500">{host.kind}</span>
+                </td>
+                <td>
+                  <HostStatusBadge status={host.status} enabled={host.enabled} />
+                </td>
+                {refs.map((ref) => {
+                  const cell = inventory.cells[host.id]?.[ref.ref];
+                  return (
+                    <td key={ref.ref} title={cell?.reason} data-testid="model-host-cell" data-ref={ref.ref} data-state={cell?.state ?? ""}>
+                      {cell ? (
+                        <>
+                          <CellBadge cell={cell} />
+                          <span className="sr-only">: {cell.reason}</span>
+                        </>
+                      ) : (
+                        <span className="text-neutral-400">–</span>
+                      )}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="border-t border-neutral-200 px-3 py-2">
+        <PushForm hosts={hosts} models={refs.map((ref) => ({ ref: ref.ref, label: ref.ref }))} testId="model-push-form" />
+      </div>
+    </>
+  );
+}
+
 export default async function ModelPage({ params }: PageProps) {
   const model = await loadModel((await params).id);
   if (!model) notFound();
+  const db = getDb();
+  const [allRefs, inventory] = await Promise.all([loadModelRefs(db), getInventory(db)]);
+  // In naming order: the primary name (the one assignments push) first.
+  const refs = allRefs.filter((ref) => ref.modelId === model.id);
   const now = Date.now();
   const present = model.files.filter((f) => f.missingSince === null);
   const mismatched = present.filter((f) => f.verifyState === "mismatch");
@@ -524,6 +606,15 @@ export default async function ModelPage({ params }: PageProps) {
         <ModelStateBadge state={model.state} />
         <VerifyBadge state={model.verification.state} source={model.verification.source} progress={model.verification.progress} showSource />
         {subtitle ? <span className="text-neutral-500">{subtitle}</span> : null}
+        {refs.length > 0 ? (
+          <span className="flex flex-wrap items-center gap-1.5" data-testid="model-refs">
+            <code className="rounded bg-neutral-200/70 px-1.5 font-mono text-[12px] text-neutral-800 select-all" title="Reference: the name hosts and the registry know this model by">
+              {refs[0]!.ref}
+            </code>
+            <CopyButton text={refs[0]!.ref} label="Copy" />
+            {refs.length > 1 ? <span className="text-[12px] text-neutral-500">also {refs.slice(1).map((ref) => ref.ref).join(", ")}</span> : null}
+          </span>
+        ) : null}
         {present.length > 0 ? (
           <div className="ml-auto">
             <ActionButton action={verifyModelAction} fields={{ modelId: String(model.id) }} label="Verify now" pendingLabel="Queuing…" variant="primary" testId="verify-model" />
@@ -578,6 +669,10 @@ export default async function ModelPage({ params }: PageProps) {
         <div className="overflow-x-auto">
           <FilesTable model={model} />
         </div>
+      </CardSection>
+
+      <CardSection title="Hosts" titleId="hosts" aside={<span className="text-[12px] text-neutral-500">as of each host&apos;s last poll</span>}>
+        <HostsSection refs={refs} inventory={inventory} />
       </CardSection>
 
       <CardSection
