@@ -4,6 +4,7 @@
 // revalidates the whole tree (the nav shows the drift count); errors come back
 // as a message for the form, never as a throw. Nothing here talks to a host:
 // polls, pushes, removals and reconciles are queued for the pusher worker.
+import { settingsFieldErrors } from "../_components/setting-field.tsx";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import type { z } from "zod";
@@ -231,12 +232,7 @@ export async function saveHostsSettingsAction(_previous: SettingsFormState, form
     requestTimeoutSeconds: number(values.requestTimeoutSeconds),
   });
   if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? "form");
-      fieldErrors[key] ??= issue.code === "invalid_type" ? "required: a number" : issue.message;
-    }
-    return { ok: false, message: "Not saved: fix the highlighted fields.", fieldErrors, values };
+    return { ok: false, message: "Not saved: fix the highlighted fields.", fieldErrors: settingsFieldErrors(parsed.error.issues), values };
   }
   try {
     await saveHostsSettings(context(), parsed.data);

@@ -5,7 +5,7 @@
 import Link from "next/link";
 import { formatAge, formatBytes, formatCount, formatDateTime, formatFraction, formatRate, wholePercent } from "../../lib/catalog/format.ts";
 import { Badge, type Tone } from "../_components/badge.tsx";
-import type { HostJobRow } from "./host-job-rows.ts";
+import type { HostJobRow } from "../../lib/hosts/host-jobs-queries.ts";
 
 const stateTone: Record<string, Tone> = { running: "blue", queued: "neutral", succeeded: "green", failed: "red", cancelled: "amber" };
 

@@ -14,7 +14,7 @@ import { reconcileAllAction } from "./actions.ts";
 import { emptyHostValues } from "./form-state.ts";
 import { HostCard } from "./host-cards.tsx";
 import { HostForm } from "./host-form.tsx";
-import { hasActiveHostJobs } from "./host-job-rows.ts";
+import { hasActiveHostJobs } from "../../lib/hosts/host-jobs-queries.ts";
 import { ExtraModels, InventoryMatrixTable, InventoryTotals } from "./inventory-matrix.tsx";
 import { HostsSettingsForm } from "./settings-form.tsx";
 

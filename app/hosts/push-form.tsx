@@ -38,7 +38,7 @@ function Message({ ok, message, testId }: { ok: boolean; message: string | null;
 }
 
 function ModelSelect({ id, models, label }: { id: string; models: PushModelOption[]; label: string }) {
-  if (models.length === 1) return <input type="hidden" name="model" value={models[0]!.ref} />;
+  // Shown even with one choice: the admin must see which model a push or assignment is about.
   return (
     <div className="flex flex-col gap-0.5">
       <label htmlFor={id} className="text-[12px] font-medium text-neutral-700">

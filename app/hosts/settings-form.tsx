@@ -1,28 +1,11 @@
 "use client";
 // Push and poll settings. Each invalid field shows its own message next to it
 // and the typed values are kept; a saved form shows the stored values.
-import { useActionState, type ReactNode } from "react";
+import { useActionState } from "react";
+import { SettingField } from "../_components/setting-field.tsx";
 import type { HostsSettings } from "../../lib/settings/hosts-settings.ts";
 import { initialSettingsFormState } from "../integrity/settings-state.ts";
 import { saveHostsSettingsAction } from "./actions.ts";
-
-function Field({ name, label, hint, error, children }: { name: string; label: string; hint: string; error?: string; children: ReactNode }) {
-  return (
-    <div className="flex flex-col gap-0.5">
-      <label htmlFor={`hosts-setting-${name}`} className="text-[12px] font-medium text-neutral-700">
-        {label}
-      </label>
-      {children}
-      {error ? (
-        <p id={`hosts-setting-${name}-error`} role="alert" className="text-[12px] text-red-700" data-testid={`hosts-setting-error-${name}`}>
-          {error}
-        </p>
-      ) : (
-        <p className="text-[11px] text-neutral-500">{hint}</p>
-      )}
-    </div>
-  );
-}
 
 export function HostsSettingsForm({ settings }: { settings: HostsSettings }) {
   const [state, formAction, pending] = useActionState(saveHostsSettingsAction, initialSettingsFormState);
@@ -47,18 +30,18 @@ export function HostsSettingsForm({ settings }: { settings: HostsSettings }) {
     // Keyed by the outcome so a rejected submission re-renders with the typed values as defaults.
     <form key={JSON.stringify(state)} action={formAction} aria-label="Push and poll settings" className="space-y-3 p-3" noValidate data-testid="hosts-settings-form">
       <div className="grid grid-cols-1 gap-x-4 gap-y-2 sm:grid-cols-2 lg:grid-cols-4">
-        <Field name="pushBandwidthMBps" label="Push read cap (MB/s)" hint="For all pushes together, read from the NAS. Empty = unlimited." error={error("pushBandwidthMBps")}>
+        <SettingField idPrefix="hosts-setting" name="pushBandwidthMBps" label="Push read cap (MB/s)" hint="For all pushes together, read from the NAS. Empty = unlimited." error={error("pushBandwidthMBps")}>
           <input type="number" min={0} step="any" placeholder="unlimited" {...inputProps("pushBandwidthMBps")} />
-        </Field>
-        <Field name="pushConcurrency" label="Pushes at once" hint="1–8. Two keeps one slow host from holding up the rest." error={error("pushConcurrency")}>
+        </SettingField>
+        <SettingField idPrefix="hosts-setting" name="pushConcurrency" label="Pushes at once" hint="1–8. Two keeps one slow host from holding up the rest." error={error("pushConcurrency")}>
           <input type="number" min={1} max={8} step={1} {...inputProps("pushConcurrency")} />
-        </Field>
-        <Field name="pollIntervalSeconds" label="Poll every (seconds)" hint="10 s – 24 h, for every enabled host." error={error("pollIntervalSeconds")}>
+        </SettingField>
+        <SettingField idPrefix="hosts-setting" name="pollIntervalSeconds" label="Poll every (seconds)" hint="10 s – 24 h, for every enabled host." error={error("pollIntervalSeconds")}>
           <input type="number" min={10} step={1} {...inputProps("pollIntervalSeconds")} />
-        </Field>
-        <Field name="requestTimeoutSeconds" label="Request timeout (seconds)" hint="1–600, per host API call (not a whole transfer)." error={error("requestTimeoutSeconds")}>
+        </SettingField>
+        <SettingField idPrefix="hosts-setting" name="requestTimeoutSeconds" label="Request timeout (seconds)" hint="1–600, per host API call (not a whole transfer)." error={error("requestTimeoutSeconds")}>
           <input type="number" min={1} max={600} step={1} {...inputProps("requestTimeoutSeconds")} />
-        </Field>
+        </SettingField>
       </div>
       <div className="flex items-center gap-2">
         <button type="submit" className="btn btn-primary" disabled={pending}>

@@ -3,6 +3,7 @@
 // form, calls one lib action as the local admin (validated, permission-checked,
 // audited there) and revalidates the whole tree (the layout shows the mismatch
 // banner); errors come back as a message for the form, never as a throw.
+import { settingsFieldErrors } from "../_components/setting-field.tsx";
 import { revalidatePath } from "next/cache";
 import { localAdminActor } from "../../lib/actions/define-action.ts";
 import { getDb } from "../../lib/db/client.ts";
@@ -97,12 +98,7 @@ export async function updateHashingSettingsAction(_previous: SettingsFormState, 
     bandwidthMBps: values.bandwidthMBps.trim() === "" ? null : values.bandwidthMBps,
   });
   if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? "form");
-      fieldErrors[key] ??= issue.code === "invalid_type" ? "required: a number" : issue.message;
-    }
-    return { ok: false, message: "Not saved: fix the highlighted fields.", fieldErrors, values };
+    return { ok: false, message: "Not saved: fix the highlighted fields.", fieldErrors: settingsFieldErrors(parsed.error.issues), values };
   }
   try {
     await updateHashingSettings(context(), parsed.data);

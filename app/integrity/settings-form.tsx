@@ -1,28 +1,11 @@
 "use client";
 // Hashing and scrub settings. Each invalid field shows its own message next to
 // it and the typed values are kept; a saved form shows the stored values.
-import { useActionState, type ReactNode } from "react";
+import { useActionState } from "react";
+import { SettingField } from "../_components/setting-field.tsx";
 import type { HashingSettings } from "../../lib/settings/hashing-settings.ts";
 import { updateHashingSettingsAction } from "./actions.ts";
 import { initialSettingsFormState } from "./settings-state.ts";
-
-function Field({ name, label, hint, error, children }: { name: string; label: string; hint: string; error?: string; children: ReactNode }) {
-  return (
-    <div className="flex flex-col gap-0.5">
-      <label htmlFor={`setting-${name}`} className="text-[12px] font-medium text-neutral-700">
-        {label}
-      </label>
-      {children}
-      {error ? (
-        <p id={`setting-${name}-error`} role="alert" className="text-[12px] text-red-700" data-testid={`setting-error-${name}`}>
-          {error}
-        </p>
-      ) : (
-        <p className="text-[11px] text-neutral-500">{hint}</p>
-      )}
-    </div>
-  );
-}
 
 export function SettingsForm({ settings }: { settings: HashingSettings }) {
   const [state, formAction, pending] = useActionState(updateHashingSettingsAction, initialSettingsFormState);
@@ -50,18 +33,18 @@ export function SettingsForm({ settings }: { settings: HashingSettings }) {
     // Keyed by the outcome so a rejected submission re-renders with the typed values as defaults.
     <form key={JSON.stringify(state)} action={formAction} aria-label="Hashing settings" className="space-y-3 p-3" noValidate>
       <div className="grid grid-cols-1 gap-x-4 gap-y-2 sm:grid-cols-2 lg:grid-cols-4">
-        <Field name="concurrency" label="Files hashed at once" hint="1–8. One spares the NAS; two uses both cores." error={error("concurrency")}>
+        <SettingField idPrefix="setting" name="concurrency" label="Files hashed at once" hint="1–8. One spares the NAS; two uses both cores." error={error("concurrency")}>
           <input type="number" min={1} max={8} step={1} className={`input w-24 ${invalid("concurrency")}`} {...inputProps("concurrency")} />
-        </Field>
-        <Field name="bandwidthMBps" label="Read cap (MB/s)" hint="For all hashing together. Empty = unlimited." error={error("bandwidthMBps")}>
+        </SettingField>
+        <SettingField idPrefix="setting" name="bandwidthMBps" label="Read cap (MB/s)" hint="For all hashing together. Empty = unlimited." error={error("bandwidthMBps")}>
           <input type="number" min={0} step="any" placeholder="unlimited" className={`input w-28 ${invalid("bandwidthMBps")}`} {...inputProps("bandwidthMBps")} />
-        </Field>
-        <Field name="scrubWindow" label="Scrub window" hint={`HH:MM-HH:MM, server time; may wrap midnight. Empty or "always" = any time.`} error={error("scrubWindow")}>
+        </SettingField>
+        <SettingField idPrefix="setting" name="scrubWindow" label="Scrub window" hint={`HH:MM-HH:MM, server time; may wrap midnight. Empty or "always" = any time.`} error={error("scrubWindow")}>
           <input type="text" placeholder="01:00-06:00" autoComplete="off" className={`input w-36 font-mono ${invalid("scrubWindow")}`} {...inputProps("scrubWindow")} />
-        </Field>
-        <Field name="scrubIntervalDays" label="Re-verify every (days)" hint="A file is due once its last verification is older." error={error("scrubIntervalDays")}>
+        </SettingField>
+        <SettingField idPrefix="setting" name="scrubIntervalDays" label="Re-verify every (days)" hint="A file is due once its last verification is older." error={error("scrubIntervalDays")}>
           <input type="number" min={1} max={3650} step={1} className={`input w-24 ${invalid("scrubIntervalDays")}`} {...inputProps("scrubIntervalDays")} />
-        </Field>
+        </SettingField>
       </div>
       <div className="flex flex-wrap items-center gap-x-5 gap-y-1">
         <label className="flex items-center gap-1.5">

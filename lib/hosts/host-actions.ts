@@ -116,7 +116,7 @@ export const requestPush = defineAction({
   permission: "hosts.manage",
   schema: z.object({ hostId: idSchema, model: z.string().trim().min(1).max(512), method: methodSchema }),
   target: (input) => `host:${input.hostId}`,
-  async run({ db }, input) {
+  async run({ db, actor }, input) {
     const host = await requireHost(db, input.hostId);
     if (!host.enabled) throw new AppError("conflict", `host ${host.name} is disabled`);
     const ref = await resolveModelArg(db, input.model);
@@ -124,6 +124,13 @@ export const requestPush = defineAction({
     // Refuse now, with the reason, rather than queue a job that cannot succeed.
     await loadPushSource(db, ref);
     const job = await enqueueJob(db, pushModelJob.name, { hostId: host.id, modelId: ref.modelId, ref: ref.ref, method }, { priority: ADMIN_PRIORITY });
+    // What an admin pushes becomes desired state: a reconcile keeps it there instead of
+    // removing it as "pushed by ModelShelf, not assigned".
+    await db.assignment.upsert({
+      where: { modelId_hostId: { modelId: ref.modelId, hostId: host.id } },
+      create: { modelId: ref.modelId, hostId: host.id, method, createdBy: actor.id },
+      update: {},
+    });
     return { jobId: job.id, deduplicated: job.deduplicated, ref: ref.ref, method };
   },
 });
@@ -136,6 +143,10 @@ export const requestRemove = defineAction({
   async run({ db }, input) {
     const host = await requireHost(db, input.hostId);
     const job = await enqueueJob(db, removeModelJob.name, { hostId: host.id, hostName: input.hostName }, { priority: ADMIN_PRIORITY });
+    // Removing is the opposite desired state: a reconcile must not push it back.
+    const deployment = await db.deployment.findUnique({ where: { hostId_hostName: { hostId: host.id, hostName: input.hostName } }, select: { modelId: true } });
+    const modelId = deployment?.modelId ?? (await resolveModelArg(db, input.hostName).then((ref) => ref.modelId, () => null));
+    if (modelId !== null) await db.assignment.deleteMany({ where: { hostId: host.id, modelId } });
     return { jobId: job.id, deduplicated: job.deduplicated };
   },
 });

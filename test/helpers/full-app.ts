@@ -26,7 +26,7 @@ export interface FullApp {
 }
 
 export interface FullAppOptions {
-  workers: ("indexer" | "hasher")[];
+  workers: ("indexer" | "hasher" | "pusher" | "registry")[];
   /** Extra environment (MODELSHELF_* settings). */
   env?: Record<string, string>;
   /** Runs on the migrated database before any process starts (settings, libraries). */

@@ -146,6 +146,9 @@ describe("hosts.remove-model and hosts.reconcile-host", () => {
     const beta = library.refOf("beta");
     await run((await requestPush(ctx(), { hostId, model: alpha.ref })).jobId);
     driver.models.push({ name: "llama3:latest", digest: null, sizeBytes: null, loaded: false, loadedBytes: null, vramBytes: null, status: "present", details: {} });
+    // A push assigns; taking the assignment away is what makes ModelShelf's copy surplus.
+    expect((await getHost(temp.db, hostId))!.assignments.map((a) => a.ref)).toEqual([alpha.ref]);
+    await setAssignment(ctx(), { hostId, model: alpha.ref, assigned: false });
     await setAssignment(ctx(), { hostId, model: beta.ref, assigned: true });
 
     const reconcile = await run((await requestReconcile(ctx(), { hostId })).jobId);
@@ -168,6 +171,8 @@ describe("hosts.remove-model and hosts.reconcile-host", () => {
     expect((await run((await requestRemove(ctx(), { hostId, hostName: alpha.ref })).jobId)).state).toBe("succeeded");
     expect(driver.calls).toContain(`remove ${alpha.ref}`);
     expect(await temp.db.deployment.count({ where: { hostId } })).toBe(0);
+    // Removed on purpose: no longer desired, so a reconcile will not push it back.
+    expect(await temp.db.assignment.count({ where: { hostId } })).toBe(0);
   });
 
   it("queues a reconcile from the poll of a host set to auto-reconcile when it drifted", async () => {

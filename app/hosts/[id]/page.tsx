@@ -21,7 +21,7 @@ import { CellBadge, HostStatusBadge, LoadedMark } from "../badges.tsx";
 import { hostFormValues } from "../form-state.ts";
 import { Drift } from "../host-cards.tsx";
 import { HostForm } from "../host-form.tsx";
-import { hasActiveHostJobs, listHostJobs } from "../host-job-rows.ts";
+import { hasActiveHostJobs, listHostJobs } from "../../../lib/hosts/host-jobs-queries.ts";
 import { HostJobsTable } from "../host-jobs-table.tsx";
 import { AssignForm, PushForm, type PushModelOption } from "../push-form.tsx";
 

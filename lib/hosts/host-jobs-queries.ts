@@ -1,9 +1,8 @@
 // The hosts.* jobs the Hosts pages show: recent ones for one host (with
 // progress, as the Jobs page computes it) and whether any are under way (for
-// the live refresh). lib/hosts/queries.ts has no job query yet; this one reads
-// the Job table the way lib/jobs/queries.ts does and belongs there eventually.
-import type { Db } from "../../lib/db/client.ts";
-import { jobTitle } from "../../lib/jobs/queries.ts";
+// the live refresh).
+import type { Db } from "../db/client.ts";
+import { jobTitle } from "../jobs/queries.ts";
 
 export interface HostJobRow {
   id: number;
