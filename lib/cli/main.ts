@@ -24,6 +24,7 @@ import { verifyCommand } from "./verify-command.ts";
 import { modelsCommand } from "./models-command.ts";
 import { scanCommand } from "./scan-command.ts";
 import { registerServeCommand } from "./serve-command.ts";
+import { registerMirrorCommand } from "./mirror-command.ts";
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
@@ -164,6 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
 
   registerServeCommand(program, run);
+  registerMirrorCommand(program, run);
 
   const dbOption = "SQLite catalogue file (default: MODELSHELF_DB or ./data/modelshelf.db)";
   const hosts = program.command("hosts").description("inference hosts: the inventory (hosts × models, with drift) and host management");

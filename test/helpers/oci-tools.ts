@@ -1,12 +1,15 @@
 // Real OCI tooling for the registry tests: skopeo (containers/image) with its
-// configuration isolated in a temp dir, and Debian's `docker-registry` (Docker
-// Distribution 2.8) on a free loopback port with temp config and storage.
+// configuration isolated in a temp dir, Debian's `docker-registry` (Docker
+// Distribution 2.8) on a free loopback port with temp config and storage, and a
+// plain static file server (with Range) for its redirect storage middleware.
 // No vitest imports, so scripts can use it too.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import http from "node:http";
 import net from "node:net";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -97,7 +100,21 @@ export interface DockerRegistry {
   url: string;
   /** 127.0.0.1:<port>, as image references name it. */
   hostPort: string;
+  /** The filesystem driver's root directory (what a redirect target serves). */
+  storageDir: string;
+  /** Access-log lines so far (Apache combined format), when started with accessLog; else empty. */
+  accessLog(): string[];
   stop(): Promise<void>;
+}
+
+export interface DockerRegistryOptions {
+  /**
+   * Distribution's `redirect` storage middleware: blob GETs and HEADs answer 307 to
+   * <baseurl><storage path> (2.8 keeps only the scheme and host of the base URL).
+   */
+  redirectBaseUrl?: string;
+  /** Keep the access log (written to stdout), to see which requests a client made. */
+  accessLog?: boolean;
 }
 
 export async function freeLoopbackPort(): Promise<number> {
@@ -112,11 +129,16 @@ export async function freeLoopbackPort(): Promise<number> {
 }
 
 /** Docker Distribution on a free loopback port, storing under `workDir`. */
-export async function startDockerRegistry(workDir: string): Promise<DockerRegistry> {
+export async function startDockerRegistry(workDir: string, options: DockerRegistryOptions = {}): Promise<DockerRegistry> {
   const binary = requireBinary("docker-registry");
-  await mkdir(path.join(workDir, "storage"), { recursive: true });
+  const storageDir = path.join(workDir, "storage");
+  await mkdir(storageDir, { recursive: true });
   const port = await freeLoopbackPort();
   const config = path.join(workDir, "config.yml");
+  // Storage middleware is a top-level `middleware: storage:` list in Distribution 2.8's configuration.
+  const middleware = options.redirectBaseUrl
+    ? ["middleware:", "  storage:", "    - name: redirect", "      options:", `        baseurl: ${options.redirectBaseUrl}`]
+    : [];
   await writeFile(
     config,
     [
@@ -124,20 +146,28 @@ export async function startDockerRegistry(workDir: string): Promise<DockerRegist
       "log:",
       "  level: error",
       "  accesslog:",
-      "    disabled: true",
+      `    disabled: ${options.accessLog ? "false" : "true"}`,
       "storage:",
       "  filesystem:",
-      `    rootdirectory: ${path.join(workDir, "storage")}`,
+      `    rootdirectory: ${storageDir}`,
       "  maintenance:",
       "    uploadpurging:",
       "      enabled: false",
+      ...middleware,
       "http:",
       `  addr: 127.0.0.1:${port}`,
       "  secret: modelshelf-test-only",
       "",
     ].join("\n"),
   );
-  const child: ChildProcess = spawn(binary, ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(binary, ["serve", config], { stdio: ["ignore", options.accessLog ? "pipe" : "ignore", "pipe"] });
+  const accessLog: string[] = [];
+  let partialLine = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const lines = (partialLine + chunk.toString()).split("\n");
+    partialLine = lines.pop() ?? "";
+    accessLog.push(...lines.filter((line) => line.trim() !== ""));
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8192);
@@ -161,6 +191,8 @@ export async function startDockerRegistry(workDir: string): Promise<DockerRegist
   return {
     url,
     hostPort: `127.0.0.1:${port}`,
+    storageDir,
+    accessLog: () => [...accessLog],
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
@@ -169,4 +201,84 @@ export async function startDockerRegistry(workDir: string): Promise<DockerRegist
       clearTimeout(timer);
     },
   };
+}
+
+export interface StaticFileServer {
+  /** http://<host>:<port> */
+  url: string;
+  /** Every request in arrival order. */
+  requests: { method: string; path: string; range: string | null; status: number }[];
+  close(): Promise<void>;
+}
+
+/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range (all a blob client sends). */
+const SINGLE_RANGE = /^bytes=(\d*)-(\d*)$/;
+
+/**
+ * A plain static file server over `root` (GET and HEAD, single Range requests),
+ * standing in for the storage host a registry redirects blob downloads to (an S3
+ * bucket, a CDN, nginx over the storage directory). Bind it to another loopback
+ * address (127.0.0.2) so clients see a different host than the registry's.
+ */
+export async function startStaticFileServer(root: string, host: string): Promise<StaticFileServer> {
+  const requests: StaticFileServer["requests"] = [];
+  const server = http.createServer((req, res) => {
+    const range = typeof req.headers.range === "string" ? req.headers.range : null;
+    const urlPath = (req.url ?? "/").split("?")[0]!;
+    res.on("finish", () => requests.push({ method: req.method ?? "", path: urlPath, range, status: res.statusCode }));
+    void serveFile(root, urlPath, range, req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(error));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serveFile(root: string, urlPath: string, range: string | null, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { Allow: "GET, HEAD" }).end();
+    return;
+  }
+  const file = path.resolve(root, `.${decodeURIComponent(urlPath)}`);
+  const info = file.startsWith(path.resolve(root) + path.sep) ? await stat(file).catch(() => null) : null;
+  if (!info?.isFile()) {
+    res.writeHead(404).end();
+    return;
+  }
+  let start = 0;
+  let end = info.size - 1;
+  if (range !== null) {
+    const match = SINGLE_RANGE.exec(range);
+    if (match && match[1] === "" && match[2] !== "") {
+      start = Math.max(0, info.size - Number(match[2]));
+    } else if (match && match[1] !== "") {
+      start = Number(match[1]);
+      if (match[2] !== "") end = Math.min(end, Number(match[2]));
+    }
+    if (!match || (match[1] === "" && match[2] === "") || start > end) {
+      res.writeHead(416, { "Content-Range": `bytes */${info.size}` }).end();
+      return;
+    }
+  }
+  const headers: http.OutgoingHttpHeaders = { "Content-Type": "application/octet-stream", "Content-Length": end - start + 1, "Accept-Ranges": "bytes" };
+  if (range !== null) headers["Content-Range"] = `bytes ${start}-${end}/${info.size}`;
+  res.writeHead(range !== null ? 206 : 200, headers);
+  if (req.method === "HEAD" || end < start) {
+    res.end();
+    return;
+  }
+  await pipeline(createReadStream(file, { start, end }), res);
 }

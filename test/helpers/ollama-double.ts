@@ -1377,12 +1377,23 @@ async function registryRequest(
   url: string,
   headers: Record<string, string>,
   signal: AbortSignal,
+  follow = true,
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: import("node:stream").Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> } }> {
   let res;
-  try {
-    res = await request(url, { method, headers: { ...headers, "User-Agent": "ollama/double (amd64 linux) Go/go1.24" }, signal });
-  } catch (error) {
-    throw new Error(`${method === "GET" ? "Get" : "Head"} ${JSON.stringify(url)}: ${(error as Error).message}`);
+  let target = url;
+  // makeRequest's http.Client has no CheckRedirect for the manifest GET and the blob HEAD:
+  // Go's default policy follows up to 10 redirects, keeping GET and HEAD as they are.
+  for (let hops = 0; ; hops++) {
+    try {
+      res = await request(target, { method, headers: { ...headers, "User-Agent": "ollama/double (amd64 linux) Go/go1.24" }, signal });
+    } catch (error) {
+      throw new Error(`${method === "GET" ? "Get" : "Head"} ${JSON.stringify(url)}: ${(error as Error).message}`);
+    }
+    const location = res.headers.location;
+    if (!follow || ![301, 302, 303, 307, 308].includes(res.statusCode) || typeof location !== "string") break;
+    if (hops >= 10) throw new Error(`${method === "GET" ? "Get" : "Head"} ${JSON.stringify(target)}: stopped after 10 redirects`);
+    discard(res.body);
+    target = new URL(location, target).toString();
   }
   if (res.statusCode === 404) {
     discard(res.body);
@@ -1587,7 +1598,8 @@ async function directUrl(ctx: PullContext, blobUrl: string): Promise<string> {
     try {
       for (let hops = 0; ; hops++) {
         if (hops > 10) throw new Error("maximum redirects exceeded (10) for directURL");
-        const res = await registryRequest("GET", url, {}, deadline);
+        // The direct-URL lookup has its own CheckRedirect (below): one hop at a time.
+        const res = await registryRequest("GET", url, {}, deadline, false);
         discard(res.body);
         const location = typeof res.headers.location === "string" ? res.headers.location : undefined;
         if (res.status >= 300 && res.status < 400 && location) {
