@@ -177,7 +177,7 @@ export async function reconcileAllAction(_previous: ActionState, _formData: Form
 export async function pushModelAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
   try {
     const method = field(formData, "method") || "auto";
-    const result = await requestPush(context(), { hostId: field(formData, "hostId"), model: field(formData, "model"), method });
+    const result = await requestPush(context(), { hostId: field(formData, "hostId"), model: field(formData, "model"), method, load: formData.get("load") === "on" });
     return done(`Push of ${result.ref} by ${result.method} queued (${jobNote(result)})`);
   } catch (error) {
     return failure(error);

@@ -14,6 +14,8 @@ export interface PushHostOption {
   /** Allowed methods, the default first. */
   methods: PushMethod[];
   enabled: boolean;
+  /** llama-server hosts can load the model right after the push. */
+  canLoad: boolean;
 }
 
 export interface PushModelOption {
@@ -103,6 +105,11 @@ export function PushForm({ hosts, models, testId = "push-form" }: { hosts: PushH
           ))}
         </select>
       </div>
+      {host?.canLoad ? (
+        <label className="flex items-center gap-1 self-center text-[12px] text-neutral-700" title="POST /models/load once the model is in place: the push fails if the host cannot run it">
+          <input type="checkbox" name="load" data-testid={`${testId}-load`} /> Load after push
+        </label>
+      ) : null}
       <button type="submit" className="btn btn-primary" disabled={pending || !host?.enabled} data-testid={`${testId}-submit`}>
         {pending ? "Queuing…" : "Push"}
       </button>

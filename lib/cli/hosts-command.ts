@@ -212,10 +212,10 @@ export function hostsReconcileCommand(name: string, options: { db?: string; json
   });
 }
 
-export function pushCommand(model: string, options: { host: string; method?: string; db?: string; json?: boolean }): Promise<number> {
+export function pushCommand(model: string, options: { host: string; method?: string; load?: boolean; db?: string; json?: boolean }): Promise<number> {
   return withDb(options.db, async (db) => {
     const hostId = await hostIdByName(db, options.host);
-    const job = await requestPush({ db, actor: localAdminActor() }, { hostId, model, method: options.method ?? "auto" });
+    const job = await requestPush({ db, actor: localAdminActor() }, { hostId, model, method: options.method ?? "auto", load: Boolean(options.load) });
     if (!options.json) process.stdout.write(`pushing ${job.ref} to ${options.host} by ${job.method} (job ${job.jobId})\n`);
     return reportJob(db, job.jobId, Boolean(options.json), `push ${job.ref} to ${options.host}`);
   });

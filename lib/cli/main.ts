@@ -233,9 +233,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument("<model>", "catalogue id or namespace/model:tag")
     .requiredOption("--host <name>", "host name")
     .option("--method <method>", "upload | pull (Ollama), copy | preset (llama-server); default: the host's usual one")
+    .option("--load", "llama-server: load the model once it is in place (and fail if the host cannot)")
     .option("--db <file>", dbOption)
     .option("--json", "print JSON")
-    .action((model: string, opts: { host: string; method?: string; db?: string; json?: boolean }) => run(() => pushCommand(model, opts))());
+    .action((model: string, opts: { host: string; method?: string; load?: boolean; db?: string; json?: boolean }) => run(() => pushCommand(model, opts))());
 
   program
     .command("remove")

@@ -114,7 +114,7 @@ export const setAssignment = defineAction({
 export const requestPush = defineAction({
   name: "hosts.push-model",
   permission: "hosts.manage",
-  schema: z.object({ hostId: idSchema, model: z.string().trim().min(1).max(512), method: methodSchema }),
+  schema: z.object({ hostId: idSchema, model: z.string().trim().min(1).max(512), method: methodSchema, load: z.boolean().default(false) }),
   target: (input) => `host:${input.hostId}`,
   async run({ db, actor }, input) {
     const host = await requireHost(db, input.hostId);
@@ -123,7 +123,8 @@ export const requestPush = defineAction({
     const method = chooseMethod(host.kind as HostKind, host.delivery, input.method);
     // Refuse now, with the reason, rather than queue a job that cannot succeed.
     await loadPushSource(db, ref);
-    const job = await enqueueJob(db, pushModelJob.name, { hostId: host.id, modelId: ref.modelId, ref: ref.ref, method }, { priority: ADMIN_PRIORITY });
+    if (input.load && host.kind !== "llama-server") throw new AppError("invalid-input", "load after push is for llama-server hosts (Ollama loads a model on its first request)");
+    const job = await enqueueJob(db, pushModelJob.name, { hostId: host.id, modelId: ref.modelId, ref: ref.ref, method, load: input.load }, { priority: ADMIN_PRIORITY });
     // What an admin pushes becomes desired state: a reconcile keeps it there instead of
     // removing it as "pushed by ModelShelf, not assigned".
     await db.assignment.upsert({

@@ -20,6 +20,8 @@ export interface RemoveTarget {
 export interface PushExtras {
   /** Base URL inference hosts use to reach ModelShelf's registry (pull method), or null when it is off. */
   registryUrl: string | null;
+  /** Load the model on the host once it is there (llama-server POST /models/load). */
+  load: boolean;
 }
 
 export interface HostDriver {

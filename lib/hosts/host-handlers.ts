@@ -114,7 +114,7 @@ export function hostHandlers(runtime: HostsRuntime) {
     const source = await loadPushSource(ctx.db, ref, { hostProfileId: row.hostProfileId });
     const notes: string[] = [];
     const method = payload.method as PushMethod;
-    const outcome = await runtime.driverFor(host.kind).push(host, source, method, pushContext(ctx, runtime, notes), runtime.extras());
+    const outcome = await runtime.driverFor(host.kind).push(host, source, method, pushContext(ctx, runtime, notes), { ...runtime.extras(), load: payload.load });
     const sizeBytes = outcome.sizeBytes === null ? null : BigInt(outcome.sizeBytes);
     await ctx.withLease(async (tx) => {
       const data = {

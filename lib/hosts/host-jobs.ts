@@ -17,7 +17,14 @@ export const pollHostJob = defineJob({
 
 export const pushModelJob = defineJob({
   name: "hosts.push-model",
-  schema: z.object({ hostId: id, modelId: id, ref: z.string().min(1).max(512), method: pushMethodSchema }),
+  schema: z.object({
+    hostId: id,
+    modelId: id,
+    ref: z.string().min(1).max(512),
+    method: pushMethodSchema,
+    // llama-server: load the model once it is in place (POST /models/load) — proves the host can run it.
+    load: z.boolean().default(false),
+  }),
   // Transfers fail for transient reasons (host restarted, NAS blip); each retry
   // starts from the host's own state (blob check, destination listing).
   maxAttempts: 4,

@@ -25,7 +25,7 @@ export function createPusherRuntime(config: AppConfig = getConfig()): PusherRunt
   const throttle = createThrottle({ bytesPerSecond: null });
   return {
     driverFor,
-    extras: () => ({ registryUrl: registryUrlFor(config) }),
+    extras: () => ({ registryUrl: registryUrlFor(config), load: false }),
     throttle,
     requestTimeoutMs: () => settings.requestTimeoutSeconds * 1000,
     fsTimeoutMs: config.fsTimeoutMs,

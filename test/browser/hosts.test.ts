@@ -344,7 +344,7 @@ describe.skipIf(skipBrowserTests)("hosts pages", () => {
     await form.getByLabel("Method").selectOption("pull");
     await form.getByRole("button", { name: "Push" }).click();
     await expect.poll(() => page.getByTestId("push-form-message").textContent()).toMatch(new RegExp(`^Push of ${LLAMA_REF.replace(/[.]/g, "\\.")} by pull queued \\(job #\\d+\\)$`));
-    expect(await payloadsFor("hosts.push-model", hosts.gpuBox)).toEqual([{ hostId: hosts.gpuBox, modelId: app().seeded.models.llamaF16, ref: LLAMA_REF, method: "pull" }]);
+    expect(await payloadsFor("hosts.push-model", hosts.gpuBox)).toEqual([{ hostId: hosts.gpuBox, modelId: app().seeded.models.llamaF16, ref: LLAMA_REF, method: "pull", load: false }]);
     const jobRow = page.locator(`[data-testid=host-job-row][data-job-name="hosts.push-model"]`);
     await jobRow.waitFor();
     expect(await jobRow.textContent()).toContain(`${LLAMA_REF} by pull`);
@@ -354,6 +354,22 @@ describe.skipIf(skipBrowserTests)("hosts pages", () => {
     await expect.poll(() => page.getByTestId("push-form-message").textContent()).toContain("no complete, verified copy");
     expect(await payloadsFor("hosts.push-model", hosts.gpuBox)).toHaveLength(1);
     await page.close();
+  });
+
+  it("offers 'Load after push' for llama-server hosts only, and queues the push with it", async () => {
+    const page = await open(`/hosts/${hosts.mac}`);
+    const form = page.getByTestId("push-form");
+    await form.getByLabel("Model").selectOption(LLAMA_REF);
+    await form.getByTestId("push-form-load").check();
+    await form.getByRole("button", { name: "Push" }).click();
+    await expect.poll(() => page.getByTestId("push-form-message").textContent()).toMatch(/by copy queued \(job #\d+\)$/);
+    expect((await payloadsFor("hosts.push-model", hosts.mac)).find((p) => (p as { ref: string }).ref === LLAMA_REF)).toMatchObject({ method: "copy", load: true });
+    // The push also assigned the model; the assignment test below starts from none.
+    await app().db.assignment.deleteMany({ where: { hostId: hosts.mac, modelId: app().seeded.models.llamaF16 } });
+    await page.close();
+    const ollamaPage = await open(`/hosts/${hosts.gpuBox}`);
+    expect(await ollamaPage.getByTestId("push-form-load").count()).toBe(0);
+    await ollamaPage.close();
   });
 
   it("queues a hosts.remove-model job once the removal is confirmed", async () => {

@@ -193,7 +193,7 @@ describe("POST /api/v1/hosts/[id]/push", () => {
     const { status, body } = await call<{ jobId: number; ref: string; method: string }>(pushRoute.POST, { id: String(ollamaId), body: { model: "nas-models/llama-3.2-1b-instruct:f16" } });
     expect(status).toBe(202);
     expect(body).toMatchObject({ ref: "nas-models/llama-3.2-1b-instruct:f16", method: "upload" });
-    expect(await payloadOf(body.jobId)).toEqual({ hostId: ollamaId, modelId: seeded.models.llamaF16, ref: "nas-models/llama-3.2-1b-instruct:f16", method: "upload" });
+    expect(await payloadOf(body.jobId)).toEqual({ hostId: ollamaId, modelId: seeded.models.llamaF16, ref: "nas-models/llama-3.2-1b-instruct:f16", method: "upload", load: false });
     expect(await lastAudit("hosts.push-model")).toMatchObject({ outcome: "ok", target: `host:${ollamaId}` });
   });
 

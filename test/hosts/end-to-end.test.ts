@@ -92,11 +92,15 @@ describe.skipIf(tools.skip !== null)("hosts, push and inventory from the command
     expect(await ollama.hasBlob(`sha256:${file.sha256}`)).toBe(true);
   });
 
-  it("copies into a llama-server models directory; the model loads and answers a chat", async () => {
+  it("copies into a llama-server models directory, loads it (--load), and it answers a chat", async () => {
     const alpha = library.refOf("alpha");
-    const result = await cli(["push", alpha.ref, "--host", "llama1", "--json"]);
+    expect((await cli(["push", alpha.ref, "--host", "ollama1", "--load"])).stderr).toContain("load after push is for llama-server hosts");
+    const result = await cli(["push", alpha.ref, "--host", "llama1", "--load", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     const { hostName } = (JSON.parse(result.stdout) as { result: { hostName: string } }).result;
+    // Loaded by the push itself, before anything asked the model for a completion.
+    const models = (await (await fetch(`${llama.url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
+    expect(models.data.find((m) => m.id === hostName)?.status.value).toBe("loaded");
     expect((await chatOnce(llama.url, hostName)).status).toBe(200);
   }, 180_000);
 

@@ -45,7 +45,7 @@ class ScriptedHost implements HostDriver {
 let driver: ScriptedHost;
 const runtime: HostsRuntime = {
   driverFor: () => driver,
-  extras: () => ({ registryUrl: null }),
+  extras: () => ({ registryUrl: null, load: false }),
   throttle: null,
   requestTimeoutMs: () => 2_000,
   fsTimeoutMs: 5_000,

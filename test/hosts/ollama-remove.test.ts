@@ -66,7 +66,7 @@ describe("ollamaDriver", () => {
 
   it("refuses methods Ollama hosts do not take, and pull without a registry", async () => {
     const host = hostTarget(double().url);
-    await expect(ollamaDriver.push(host, pushSource("nas/tiny:x", []), "copy", pushContext(), { registryUrl: null })).rejects.toMatchObject({ code: "unsupported" });
-    await expect(ollamaDriver.push(host, pushSource("nas/tiny:x", []), "pull", pushContext(), { registryUrl: null })).rejects.toMatchObject({ code: "invalid-input" });
+    await expect(ollamaDriver.push(host, pushSource("nas/tiny:x", []), "copy", pushContext(), { registryUrl: null, load: false })).rejects.toMatchObject({ code: "unsupported" });
+    await expect(ollamaDriver.push(host, pushSource("nas/tiny:x", []), "pull", pushContext(), { registryUrl: null, load: false })).rejects.toMatchObject({ code: "invalid-input" });
   });
 });

@@ -342,7 +342,7 @@ export default async function HostPage({ params }: PageProps) {
             ) : pushModels.length === 0 ? (
               <p className="text-neutral-500">The catalogue has no model with a complete, indexed file to push.</p>
             ) : (
-              <PushForm hosts={[{ id: host.id, name: host.name, methods, enabled: host.enabled }]} models={pushModels} />
+              <PushForm hosts={[{ id: host.id, name: host.name, methods, enabled: host.enabled, canLoad: host.kind === "llama-server" }]} models={pushModels} />
             )}
             <p className="mt-1.5 text-[11px] text-neutral-500">Only verified files are pushed; the job checks the host&apos;s own copy before it reports success.</p>
           </div>

@@ -525,7 +525,7 @@ function HostsSection({ refs, inventory }: { refs: ModelRef[]; inventory: Invent
       </p>
     );
   }
-  const hosts = inventory.hosts.map((host) => ({ id: host.id, name: host.name, methods: allowedPushMethods(host.kind, host.delivery), enabled: host.enabled }));
+  const hosts = inventory.hosts.map((host) => ({ id: host.id, name: host.name, methods: allowedPushMethods(host.kind, host.delivery), enabled: host.enabled, canLoad: host.kind === "llama-server" }));
   return (
     <>
       <div className="overflow-x-auto">

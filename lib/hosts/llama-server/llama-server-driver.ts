@@ -6,8 +6,8 @@ import { removeLlamaModel } from "./remove-llama-model.ts";
 
 export const llamaServerDriver: HostDriver = {
   poll: (host, options) => pollLlamaServer(host, options),
-  // extras (the registry URL) only matter to Ollama's pull.
-  push: (host, source, method, ctx) => pushLlamaModel(host, source, ctx, { method }),
+  // The registry URL only matters to Ollama's pull.
+  push: (host, source, method, ctx, extras) => pushLlamaModel(host, source, ctx, { method, load: extras.load }),
   async remove(host, target, ctx) {
     await removeLlamaModel(host, target.hostName, ctx, { method: target.method });
   },
