@@ -131,6 +131,10 @@ const payloadSchema = z
     /** NAS checks name a host (and maybe an export) instead of a catalogue row. */
     host: z.string().optional(),
     exportPath: z.string().optional(),
+    /** hosts.* jobs name an inference host and a model on it. */
+    hostId: z.number().int().optional(),
+    ref: z.string().optional(),
+    hostName: z.string().optional(),
   })
   .passthrough();
 
@@ -190,10 +194,15 @@ export async function listJobs(db: Db, input: Partial<JobListParams> = {}, now =
   // One lookup for every file and one for every library the listed jobs point at.
   const fileIds = new Set<number>();
   const libraryIds = new Set<number>();
+  const hostIds = new Set<number>();
   for (const payload of payloads.values()) {
     if (payload.fileId !== undefined) fileIds.add(payload.fileId);
     else if (payload.libraryId !== undefined) libraryIds.add(payload.libraryId);
+    else if (payload.hostId !== undefined) hostIds.add(payload.hostId);
   }
+  const hostById = new Map(
+    hostIds.size === 0 ? [] : (await db.inferenceHost.findMany({ where: { id: { in: [...hostIds] } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]),
+  );
   const [files, libraries] = await Promise.all([
     fileIds.size === 0
       ? []
@@ -229,6 +238,12 @@ export async function listJobs(db: Db, input: Partial<JobListParams> = {}, now =
       return { ...none, kind: "library", label: library.label ? `${library.label} (${library.path})` : library.path, libraryId: library.id };
     }
     if (payload.host !== undefined) return { ...none, kind: "none", label: `${payload.host}${payload.exportPath ? `:${payload.exportPath}` : ""}` };
+    if (payload.hostId !== undefined) {
+      const hostName = hostById.get(payload.hostId);
+      const model = payload.ref ?? payload.hostName;
+      const host = hostName === undefined ? `host #${payload.hostId} (removed)` : `host ${hostName}`;
+      return { ...none, kind: "none", label: model ? `${model} → ${host}` : host, gone: hostName === undefined };
+    }
     return { ...none, kind: "none", label: "" };
   };
 

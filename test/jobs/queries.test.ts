@@ -120,6 +120,20 @@ describe("listJobs", () => {
       await temp.db.job.delete({ where: { id: orphan.id } });
     }
   });
+
+  it("names hosts jobs after the model and the host, and a removed host as such", async () => {
+    const host = await temp.db.inferenceHost.create({ data: { name: "gpu1", kind: "ollama", baseUrl: "http://10.0.0.5:11434" } });
+    const push = await temp.db.job.create({ data: { name: "hosts.push-model", payloadJson: JSON.stringify({ hostId: host.id, modelId: 1, ref: "lib/x:q4_0", method: "upload" }), state: "failed", finishedAt: new Date() } });
+    const gone = await temp.db.job.create({ data: { name: "hosts.poll-host", payloadJson: JSON.stringify({ hostId: 424_242 }), state: "failed", finishedAt: new Date() } });
+    try {
+      const failed = (await listJobs(temp.db, { state: "failed" })).jobs.failed;
+      expect(failed.find((j) => j.id === push.id)?.target).toMatchObject({ label: "lib/x:q4_0 → host gpu1", gone: false });
+      expect(failed.find((j) => j.id === gone.id)?.target).toMatchObject({ label: "host #424242 (removed)", gone: true });
+    } finally {
+      await temp.db.job.deleteMany({ where: { id: { in: [push.id, gone.id] } } });
+      await temp.db.inferenceHost.delete({ where: { id: host.id } });
+    }
+  });
 });
 
 describe("parseJobListParams", () => {
