@@ -174,11 +174,18 @@ async function pushBlob(ctx: MirrorContext, repository: string, ref: string, dig
   const body = await blob.open({ start: 0, end: size - 1 }, ctx.signal ?? new AbortController().signal);
   let sent = 0;
   progress("uploading", 0);
+  const hashed: HashState = { hash: createHash("sha256"), bytes: 0, actual: null };
   try {
-    await ctx.client.uploadBlob(repository, digest, size, hashedChunks(body, digest, ref), (bytes) => {
+    await ctx.client.uploadBlob(repository, digest, size, hashedChunks(body, digest, ref, hashed), (bytes) => {
       sent += bytes;
       progress("uploading", sent);
     });
+  } catch (error) {
+    // The registry may answer DIGEST_INVALID before the last chunk's check below runs:
+    // when every byte went out, say which side is wrong ourselves.
+    if (hashed.actual === null && hashed.bytes === size) hashed.actual = `sha256:${hashed.hash.digest("hex")}`;
+    if (hashed.actual !== null && hashed.actual !== digest) throw changedSinceVerified(ref, digest, hashed.actual);
+    throw error;
   } finally {
     body.destroy();
   }
@@ -191,18 +198,27 @@ async function pushBlob(ctx: MirrorContext, repository: string, ref: string, dig
  * rewritten in place since then (same size) must fail with that reason, before the
  * registry's own digest check answers with a bare DIGEST_INVALID.
  */
-async function* hashedChunks(body: Readable, digest: string, ref: string): AsyncGenerator<Buffer> {
-  const hash = createHash("sha256");
+interface HashState {
+  hash: ReturnType<typeof createHash>;
+  bytes: number;
+  /** Set once every byte is hashed. */
+  actual: string | null;
+}
+
+function changedSinceVerified(ref: string, digest: string, actual: string): AppError {
+  return new AppError("corrupt-file", `${ref}: the library copy of ${digest} now hashes to ${actual}: it changed since it was verified (run modelshelf verify)`, {
+    details: { expected: digest, actual },
+  });
+}
+
+async function* hashedChunks(body: Readable, digest: string, ref: string, state: HashState): AsyncGenerator<Buffer> {
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    hash.update(chunk);
+    state.hash.update(chunk);
+    state.bytes += chunk.length;
     yield chunk;
   }
-  const actual = `sha256:${hash.digest("hex")}`;
-  if (actual !== digest) {
-    throw new AppError("corrupt-file", `${ref}: the library copy of ${digest} now hashes to ${actual}: it changed since it was verified (run modelshelf verify)`, {
-      details: { expected: digest, actual },
-    });
-  }
+  state.actual = `sha256:${state.hash.digest("hex")}`;
+  if (state.actual !== digest) throw changedSinceVerified(ref, digest, state.actual);
 }
 
 /** Reads the model back as Ollama would: the manifest by tag with Ollama's Accept header, then every blob by HEAD. */

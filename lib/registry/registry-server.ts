@@ -12,7 +12,10 @@
 // digest gets the form with that digest.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { finished, pipeline } from "node:stream/promises";
+import { once } from "node:events";
+import type { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
+import { chunkRecycler } from "../catalog/library-file-stream.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
@@ -216,11 +219,39 @@ async function sendBlob(
   }
   res.writeHead(decision.kind === "partial" ? 206 : 200, headers);
   try {
-    // pipeline destroys the file stream when the client goes away mid-blob.
-    await pipeline(body, res);
+    await sendBody(body, res, signal);
   } catch (error) {
     if (signal.aborted) return;
     log.warn("registry: blob transfer failed", { digest, error: errorMessage(error) });
+  }
+}
+
+/**
+ * pipeline(body, res), except that each chunk goes back to the library stream once
+ * the socket has taken it, so a blob streams through a few recycled buffers instead of
+ * a new one per MiB (about 4× the throughput: bench/push.ts). A read error or the
+ * client going away destroys both sides, as pipeline does.
+ */
+async function sendBody(body: Readable, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+  const recycle = chunkRecycler(body);
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const more = res.write(chunk, (error) => {
+        if (!error) recycle?.reuse(chunk);
+      });
+      if (!more) await once(res, "drain", { signal });
+    }
+    // Like pipeline: done at "finish"; a client that leaves first (even after the last byte) aborts it.
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    await Promise.race([new Promise<void>((resolve) => res.end(() => resolve())), aborted]);
+  } catch (error) {
+    res.destroy();
+    throw error;
+  } finally {
+    body.destroy();
   }
 }
 
