@@ -2,13 +2,14 @@
 // Host profiles: the list (Edit fills the form, Delete asks first) and the
 // add/edit form with GPU rows that can be added and removed. Validation
 // errors come back from the server action and sit next to their field.
-import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
+import { useActionState, useEffect, useRef, useState } from "react";
 import { formatBytes } from "../../lib/catalog/format.ts";
 import { CardSection } from "../_components/card-section.tsx";
 import { ActionButton } from "../libraries/action-button.tsx";
 import { deleteHostProfileAction, saveHostProfileAction } from "./actions.ts";
 import { emptyHostProfileValues, initialHostProfileFormState, type HostProfileFormValues } from "./form-state.ts";
 import type { HostProfileView } from "./profile-view.ts";
+import { Labelled } from "../_components/labelled.tsx";
 
 /** What a host offers, in one line: "64 GiB RAM · RTX 4090 24.0 GiB" or "64 GiB unified (48.0 GiB for the GPU)". */
 export function hostSummary(profile: HostProfileView): string {
@@ -30,18 +31,6 @@ function FieldError({ id, error }: { id: string; error: string | undefined }) {
     <p id={id} role="alert" className="text-[12px] text-red-700" data-testid={`profile-error-${id.replace(/^profile-/, "").replace(/-error$/, "")}`}>
       {error}
     </p>
-  );
-}
-
-function Labelled({ htmlFor, label, hint, children, className }: { htmlFor: string; label: string; hint?: string; children: ReactNode; className?: string }) {
-  return (
-    <div className={`flex flex-col gap-0.5 ${className ?? ""}`}>
-      <label htmlFor={htmlFor} className="text-[12px] font-medium text-neutral-700">
-        {label}
-      </label>
-      {children}
-      {hint ? <p className="text-[11px] text-neutral-500">{hint}</p> : null}
-    </div>
   );
 }
 

@@ -5,9 +5,10 @@
 // preset file ModelShelf writes and a map of how it sees each library root.
 // Fields of the other choice stay in the form (hidden) so switching back keeps
 // them; each invalid field shows the schema's message next to it.
-import { useActionState, useState, type ReactNode } from "react";
+import { useActionState, useState } from "react";
 import { saveHostAction } from "./actions.ts";
 import { initialHostFormState, type HostFormValues } from "./form-state.ts";
+import { Labelled } from "../_components/labelled.tsx";
 
 export interface ProfileOption {
   id: number;
@@ -20,18 +21,6 @@ function FieldError({ name, error }: { name: string; error: string | undefined }
     <p id={`host-${name}-error`} role="alert" className="text-[12px] text-red-700" data-testid={`host-error-${name}`}>
       {error}
     </p>
-  );
-}
-
-function Labelled({ htmlFor, label, hint, className, children }: { htmlFor: string; label: string; hint?: string; className?: string; children: ReactNode }) {
-  return (
-    <div className={`flex flex-col gap-0.5 ${className ?? ""}`}>
-      <label htmlFor={htmlFor} className="text-[12px] font-medium text-neutral-700">
-        {label}
-      </label>
-      {children}
-      {hint ? <p className="text-[11px] text-neutral-500">{hint}</p> : null}
-    </div>
   );
 }
 
