@@ -130,6 +130,17 @@ describe("Ollama double: pull", () => {
     expect(ranged.every((r) => r.server === "cdn")).toBe(true);
   });
 
+  it("follows a redirected HEAD to learn the blob's size, as Docker Distribution's redirect middleware answers", async () => {
+    // images.go makeRequest: `c := &http.Client{CheckRedirect: regOpts.CheckRedirect}` — nil for the blob HEAD,
+    // so Go's default policy follows up to 10 redirects and the size comes from the final answer.
+    const { double, registry } = await setup({ minPartSize: 50_000, maxPartSize: 50_000 }, { location: "redirect-all" });
+    const model = tinyModel();
+    registry.publish("nas/tiny", "q8_0", { files: [model] });
+    expect((await ndjson(await pull(double, `${registry.host}/nas/tiny:q8_0`))).at(-1)).toEqual({ status: "success" });
+    expect(registry.requests.some((r) => r.method === "HEAD" && r.server === "cdn")).toBe(true);
+    expect(await double.hasBlob(`sha256:${createHash("sha256").update(model).digest("hex")}`)).toBe(true);
+  });
+
   it("rejects a blob whose bytes do not match its digest and deletes it", async () => {
     // images.go: verifyBlob → fmt.Errorf("%w: want %s, got %s", errDigestMismatch, …) with errDigestMismatch
     // "digest mismatch, file must be downloaded again"; the blob is removed.

@@ -19,7 +19,9 @@ export type LocationMode =
   /** 200 without Location: a stock Docker registry:2 (ollama/ollama#7244). */
   | "none"
   /** 307 to the same path on another host (127.0.0.2), like a CDN redirect. */
-  | "redirect";
+  | "redirect"
+  /** "redirect" for the HEAD too, with no size on the 307: Docker Distribution's redirect storage middleware. */
+  | "redirect-all";
 
 export interface RegistryFixtureOptions {
   location?: LocationMode;
@@ -98,6 +100,11 @@ export async function startRegistryFixture(options: RegistryFixtureOptions = {})
     const bytes = served.get(digest) ?? blobs.get(digest);
     if (!bytes) return json(res, 404, { errors: [{ code: "BLOB_UNKNOWN", message: "blob unknown to registry" }] });
     const common = { "Content-Type": "application/octet-stream", "Docker-Content-Digest": digest, "Accept-Ranges": "bytes" };
+    const redirects = server === "registry" && (options.location === "redirect" || options.location === "redirect-all");
+    if (method === "HEAD" && redirects && options.location === "redirect-all") {
+      res.writeHead(307, { Location: `http://127.0.0.2:${port}${urlPath}` });
+      return res.end();
+    }
     if (method === "HEAD") {
       res.writeHead(200, { ...common, "Content-Length": bytes.length });
       return res.end();
@@ -114,7 +121,7 @@ export async function startRegistryFixture(options: RegistryFixtureOptions = {})
       return send(res, bytes.subarray(start, end + 1));
     }
     const self = `http://${req.headers.host}${urlPath}`;
-    if (server === "registry" && options.location === "redirect") {
+    if (redirects) {
       res.writeHead(307, { Location: `http://127.0.0.2:${port}${urlPath}`, "Content-Length": 0 });
       return res.end();
     }
@@ -151,7 +158,7 @@ export async function startRegistryFixture(options: RegistryFixtureOptions = {})
   await listen(registry, "127.0.0.1", 0);
   port = (registry.address() as AddressInfo).port;
   // The "other host" of redirect mode: same port on another loopback address, so only the hostname differs.
-  if (options.location === "redirect") await listen(cdn, "127.0.0.2", port);
+  if (options.location === "redirect" || options.location === "redirect-all") await listen(cdn, "127.0.0.2", port);
 
   const addBlob = (bytes: Uint8Array): string => {
     const digest = `sha256:${sha256(bytes)}`;
