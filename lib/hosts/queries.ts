@@ -81,11 +81,9 @@ function loadHostRows(db: Db, where: { id?: number } = {}) {
 }
 
 async function inventoryRefs(db: Db): Promise<InventoryRef[]> {
-  const refs = await loadModelRefs(db);
-  const tagIds = refs.map((r) => r.ollamaTagId).filter((id): id is number => id !== null);
-  const digests = new Map(
-    (await db.ollamaTag.findMany({ where: { id: { in: tagIds } }, select: { id: true, manifestDigest: true } })).map((t) => [t.id, t.manifestDigest]),
-  );
+  // All present tags, not `id IN (…)` of the named ones: that list can exceed SQLite's parameter limit.
+  const [refs, tags] = await Promise.all([loadModelRefs(db), db.ollamaTag.findMany({ where: { missingSince: null }, select: { id: true, manifestDigest: true } })]);
+  const digests = new Map(tags.map((t) => [t.id, t.manifestDigest]));
   const seen = new Set<number>();
   return refs.map((ref) => {
     const primary = !seen.has(ref.modelId);
@@ -147,10 +145,8 @@ export async function listHosts(db: Db): Promise<HostSummary[]> {
 /** The hosts × models matrix. Models are those in the catalogue plus nothing else; extras are listed per host. */
 export async function getInventory(db: Db): Promise<InventoryMatrix> {
   const [rows, refs] = await Promise.all([loadHostRows(db), inventoryRefs(db)]);
-  const modelRows = await db.model.findMany({
-    where: { id: { in: [...new Set(refs.map((r) => r.modelId))] } },
-    select: { id: true, displayName: true, fileType: true, totalBytes: true },
-  });
+  // Every model, not `id IN (…)` of the named ones (SQLite's parameter limit); unnamed ones are dropped below.
+  const modelRows = await db.model.findMany({ select: { id: true, displayName: true, fileType: true, totalBytes: true } });
   const byId = new Map(modelRows.map((m) => [m.id, m]));
   const models: InventoryModel[] = refs
     .filter((r) => byId.has(r.modelId))

@@ -162,32 +162,35 @@ export function nameModels(input: NamingInput): ModelRef[] {
 // ---------------------------------------------------------------------------
 // From the catalogue
 
-/** Every servable name in the catalogue, in naming order. */
+/**
+ * Every servable name in the catalogue, in naming order. Four flat queries, no
+ * relation loading: Prisma loads relations with `IN (…)` over every parent id, which
+ * exceeds SQLite's bound-parameter limit on a catalogue of a few thousand models.
+ */
 export async function loadModelRefs(db: Db): Promise<ModelRef[]> {
-  const [tags, models] = await Promise.all([
+  const [tags, models, firstShards, libraries] = await Promise.all([
     db.ollamaTag.findMany({
       where: { missingSince: null, modelId: { not: null } },
       select: { id: true, modelId: true, namespace: true, model: true, tag: true },
     }),
-    db.model.findMany({
-      select: {
-        id: true,
-        fileType: true,
-        _count: { select: { tags: { where: { missingSince: null } } } },
-        files: {
-          where: { role: "gguf", missingSince: null, state: "indexed" },
-          select: { relPath: true, shardIndex: true, library: { select: { id: true, label: true, path: true } } },
-          orderBy: [{ libraryId: "asc" }, { relPath: "asc" }],
-        },
-      },
+    db.model.findMany({ select: { id: true, fileType: true } }),
+    db.libraryFile.findMany({
+      where: { role: "gguf", missingSince: null, state: "indexed", modelId: { not: null }, OR: [{ shardIndex: null }, { shardIndex: 0 }] },
+      select: { modelId: true, relPath: true, libraryId: true },
+      orderBy: [{ libraryId: "asc" }, { relPath: "asc" }],
     }),
+    db.library.findMany({ select: { id: true, label: true, path: true } }),
   ]);
+  const tagged = new Set(tags.map((t) => t.modelId));
+  const libraryName = new Map(libraries.map((l) => [l.id, l.label ?? l.path]));
+  const fileTypes = new Map(models.map((m) => [m.id, m.fileType]));
   const files: FileNamedModel[] = [];
-  for (const model of models) {
-    if (model._count.tags > 0) continue;
-    const first = model.files.find((f) => (f.shardIndex ?? 0) === 0);
-    if (!first) continue;
-    files.push({ modelId: model.id, relPath: first.relPath, libraryName: first.library.label ?? first.library.path, fileType: model.fileType });
+  const named = new Set<number>();
+  for (const file of firstShards) {
+    const modelId = file.modelId!;
+    if (tagged.has(modelId) || named.has(modelId) || !fileTypes.has(modelId)) continue;
+    named.add(modelId);
+    files.push({ modelId, relPath: file.relPath, libraryName: libraryName.get(file.libraryId) ?? "", fileType: fileTypes.get(modelId)! });
   }
   return nameModels({
     tags: tags.map((t) => ({ ollamaTagId: t.id, modelId: t.modelId!, namespace: t.namespace, model: t.model, tag: t.tag })),

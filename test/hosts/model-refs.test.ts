@@ -1,7 +1,9 @@
 // Catalogue model references: the names the catalogue shows, the CLI accepts,
 // the registry serves and hosts receive.
 import { describe, expect, it } from "vitest";
-import { formatRef, isValidRefParts, nameFromFile, nameModels, parseRef, slugComponent } from "../../lib/registry/model-refs.ts";
+import { getInventory } from "../../lib/hosts/queries.ts";
+import { formatRef, isValidRefParts, loadModelRefs, nameFromFile, nameModels, parseRef, slugComponent } from "../../lib/registry/model-refs.ts";
+import { createTempDb } from "../helpers/temp-db.ts";
 
 describe("parseRef", () => {
   it("fills Ollama's defaults: namespace library, tag latest", () => {
@@ -63,4 +65,27 @@ describe("naming catalogue models", () => {
       ["library/qwen-3:7b", 30, "gguf-file"],
     ]);
   });
+});
+
+describe("loadModelRefs on a large catalogue", () => {
+  it("names 4,000 models and builds the inventory without exceeding SQLite's parameter limit", async () => {
+    const temp = await createTempDb("modelshelf-refs-large-");
+    try {
+      const count = 4000;
+      const library = await temp.db.library.create({ data: { path: "/srv/models" } });
+      const base = { architecture: "llama", parameterCount: 7n, fileType: "Q4_K_M", fileTypeSource: "metadata", ggufVersion: 3, tensorCount: 1, tensorBytes: 1n, totalBytes: 1n, tensorTypesJson: "{}", metadataJson: "{}" };
+      await temp.db.model.createMany({ data: Array.from({ length: count }, (_, i) => ({ ...base, id: i + 1, fingerprint: `fp-${i}`, displayName: `M${i}` })) });
+      await temp.db.libraryFile.createMany({
+        data: Array.from({ length: count }, (_, i) => ({ libraryId: library.id, relPath: `m${i}-Q4_K_M.gguf`, sizeBytes: 1n, mtimeMs: 0, inode: String(i), state: "indexed", modelId: i + 1 })),
+      });
+      await temp.db.inferenceHost.create({ data: { name: "gpu1", kind: "ollama", baseUrl: "http://10.0.0.5:11434" } });
+      const refs = await loadModelRefs(temp.db);
+      expect(refs).toHaveLength(count);
+      expect(refs[count - 1]!.ref).toBe(`models/m${count - 1}:q4_k_m`);
+      const inventory = await getInventory(temp.db);
+      expect(inventory.models).toHaveLength(count);
+    } finally {
+      await temp.cleanup();
+    }
+  }, 60_000);
 });
