@@ -3,6 +3,7 @@
 // verified files for the model, plus the Ollama extras (template, system,
 // parameters, license) when the model came from an Ollama store.
 import { maxContext } from "../capacity/fit-model.ts";
+import { completeCopies, isVerifiedFile, type CopyFile } from "../catalog/complete-copies.ts";
 import { parseHostProfile } from "../capacity/host-profile.ts";
 import { modelShapeFromGguf } from "../capacity/memory-shape.ts";
 import type { Db } from "../db/client.ts";
@@ -14,35 +15,16 @@ import type { PushFile, PushSource } from "./types.ts";
 /** Ollama's params layer is a small JSON object; anything bigger is not one. */
 const MAX_PARAMS_JSON_CHARS = 64 * 1024;
 
-interface CandidateFile {
-  relPath: string;
+interface CandidateFile extends CopyFile {
   sizeBytes: bigint;
-  sha256: string | null;
-  verifyState: string;
-  shardIndex: number | null;
   role: string;
   library: { path: string; status: string; enabled: boolean };
 }
 
-/** The first library holding a complete, verified copy of the model (all shards). */
+/** The first complete copy (all shards, verified) on a library that is reachable and enabled. */
 function completeVerifiedSet(files: CandidateFile[], shardCount: number): CandidateFile[] | null {
-  const byLibrary = new Map<string, CandidateFile[]>();
-  for (const file of files) {
-    if (file.library.status === "unavailable" || !file.library.enabled) continue;
-    const list = byLibrary.get(file.library.path) ?? [];
-    list.push(file);
-    byLibrary.set(file.library.path, list);
-  }
-  for (const list of byLibrary.values()) {
-    const shards: CandidateFile[] = [];
-    for (let index = 0; index < shardCount; index++) {
-      const shard = list.find((f) => (f.shardIndex ?? 0) === index && f.verifyState === "verified" && f.sha256);
-      if (!shard) break;
-      shards.push(shard);
-    }
-    if (shards.length === shardCount) return shards;
-  }
-  return null;
+  const reachable = files.filter((file) => file.library.status !== "unavailable" && file.library.enabled);
+  return completeCopies(reachable, shardCount).find((copy) => copy.every(isVerifiedFile)) ?? null;
 }
 
 /** File name on the host: the library's own base name for GGUF files, "<model>-<tag>.gguf" for Ollama blobs. */
@@ -64,6 +46,8 @@ export async function loadPushSource(db: Db, ref: ModelRef, options: { hostProfi
       files: {
         where: { missingSince: null, state: "indexed", role: { in: ["gguf", "ollama-blob"] } },
         select: {
+          libraryId: true,
+          splitGroup: true,
           relPath: true,
           sizeBytes: true,
           sha256: true,

@@ -7,6 +7,7 @@
 // file it needs has a verified SHA-256 (that hash is the layer digest), its
 // files are all present, and an Ollama tag's manifest file still has the digest
 // the scan recorded. Otherwise its manifest is MANIFEST_UNKNOWN with the reason.
+import { completeCopies, isVerifiedFile } from "../catalog/complete-copies.ts";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { openLibraryFileStream } from "../catalog/library-file-stream.ts";
@@ -156,9 +157,9 @@ export function createRegistryCatalog(db: Db, options: RegistryCatalogOptions): 
     if (copies.length === 0) {
       throw registryError("MANIFEST_UNKNOWN", `${ref.ref} is incomplete: no library holds all ${model.shardCount} of its shards`);
     }
-    const verified = copies.find((copy) => copy.every(isVerified));
+    const verified = copies.find((copy) => copy.every(isVerifiedFile));
     if (!verified) {
-      const best = Math.max(...copies.map((copy) => copy.filter(isVerified).length));
+      const best = Math.max(...copies.map((copy) => copy.filter(isVerifiedFile).length));
       throw registryError("MANIFEST_UNKNOWN", `${ref.ref} awaits verification: ${best} of its ${model.shardCount} file(s) have a verified SHA-256`, {
         detail: { reason: "awaiting-verification" },
       });
@@ -329,37 +330,6 @@ function indexRefs(refs: ModelRef[]): RefIndex {
 /** Code-unit order: the lexical order the distribution spec's pagination assumes. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-interface CatalogueFile {
-  libraryId: number;
-  relPath: string;
-  shardIndex: number | null;
-  splitGroup: string | null;
-  sizeBytes: bigint;
-  sha256: string | null;
-  verifyState: string;
-}
-
-/** Each library's copy of the model that has every shard exactly once, in shard order; first library first. */
-function completeCopies(files: CatalogueFile[], shardCount: number): CatalogueFile[][] {
-  const groups = new Map<string, CatalogueFile[]>();
-  for (const file of files) {
-    const key = `${file.libraryId}\u0000${file.splitGroup ?? file.relPath}`;
-    groups.set(key, [...(groups.get(key) ?? []), file]);
-  }
-  const copies: CatalogueFile[][] = [];
-  for (const group of groups.values()) {
-    const byShard = new Map(group.map((file) => [file.shardIndex ?? 0, file]));
-    if (group.length !== shardCount || byShard.size !== shardCount) continue;
-    const ordered = Array.from({ length: shardCount }, (_, i) => byShard.get(i));
-    if (ordered.every((file) => file !== undefined)) copies.push(ordered as CatalogueFile[]);
-  }
-  return copies;
-}
-
-function isVerified(file: CatalogueFile): boolean {
-  return file.sha256 !== null && file.verifyState === "verified";
 }
 
 /** Present, verified catalogue files holding exactly these bytes, first library first. */
