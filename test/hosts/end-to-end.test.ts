@@ -131,6 +131,21 @@ describe.skipIf(tools.skip !== null)("hosts, push and inventory from the command
     for (const host of inventory.hosts) expect(inventory.cells[host.id]![alpha]).toMatchObject({ state: "missing" });
   }, 120_000);
 
+  it("assigns a model, reconciles the host and shows the queued push; deletes a host record", async () => {
+    const beta = library.refOf("beta").ref;
+    expect((await cli(["hosts", "assign", "llama1", beta])).code).toBe(0);
+    const reconcile = await cli(["hosts", "reconcile", "llama1", "--json"]);
+    expect(reconcile.code, reconcile.stderr).toBe(0);
+    const { result } = JSON.parse(reconcile.stdout) as { result: { pushJobIds: number[]; removeJobIds: number[] } };
+    expect(result.pushJobIds).toHaveLength(1);
+    expect(await temp.db.job.findUnique({ where: { id: result.pushJobIds[0]! } })).toMatchObject({ name: "hosts.push-model", state: "queued" });
+    const shown = JSON.parse((await cli(["hosts", "show", "llama1", "--json"])).stdout) as { assignments: Array<{ ref: string; state: string }> };
+    expect(shown.assignments).toEqual([expect.objectContaining({ ref: beta, state: "missing" })]);
+    expect((await cli(["hosts", "add", "--name", "spare", "--kind", "ollama", "--url", "http://127.0.0.1:9", "--disabled"])).code).toBe(0);
+    expect((await cli(["hosts", "delete", "spare"])).code).toBe(0);
+    expect(await temp.db.inferenceHost.count({ where: { name: "spare" } })).toBe(0);
+  });
+
   it("exits 1 with the reason when the host cannot take the model", async () => {
     expect(await cli(["hosts", "add", "--name", "down", "--kind", "ollama", "--url", "http://127.0.0.1:9"])).toMatchObject({ code: 0 });
     const unknown = await cli(["push", "no/such:model", "--host", "ollama1"]);
