@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +12,10 @@ import { createDb, type Db } from "../../lib/db/client.ts";
 import { migrateDatabase } from "../../lib/db/migrate.ts";
 import { sourceHash } from "../../scripts/build-if-needed.ts";
 import { seedCatalog, type SeededCatalog } from "./seed-catalog.ts";
+import { freePort } from "./free-port.ts";
+
+// Re-exported: tests that start the app take their ports from here.
+export { freePort };
 
 const projectRoot = path.resolve(import.meta.dirname, "..", "..");
 const nextBin = path.join(projectRoot, "node_modules", "next", "dist", "bin", "next");
@@ -93,19 +96,6 @@ export async function ensureAppBuilt(): Promise<void> {
       await run(process.execPath, [nextBin, "build"], { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" });
     }
     await writeFile(stampFile, JSON.stringify({ hash, runPid: process.ppid } satisfies BuildStamp));
-  });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

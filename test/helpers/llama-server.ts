@@ -5,10 +5,10 @@
 // No vitest imports, so scripts can use it too.
 import { spawn } from "node:child_process";
 import { constants as fsConstants, promises as fsp } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BUILD_SCRIPT = path.join(repoRoot, "scripts", "build-llama-server.sh");
@@ -96,17 +96,6 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
     // ESRCH: the group is already gone, which is what we want.
     if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** A port found free may be taken before llama-server binds it: fresh ports are tried this often. */
