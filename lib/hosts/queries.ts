@@ -6,7 +6,7 @@ import { loadModelRefs, type ModelRef } from "../registry/model-refs.ts";
 import { computeInventory, type CellState, type HostInventory, type InventoryRef } from "./drift.ts";
 import { hostTargetFromRow } from "./host-schema.ts";
 import { llamaModelId } from "./llama-server/llama-model-id.ts";
-import type { HostKind, PathMapping } from "./types.ts";
+import type { HostKind, HostModelReport, PathMapping } from "./types.ts";
 
 export interface HostSummary {
   id: number;
@@ -34,15 +34,8 @@ export interface HostSummary {
   extraCount: number;
 }
 
-export interface HostModelRow {
-  name: string;
-  digest: string | null;
-  sizeBytes: number | null;
-  loaded: boolean;
-  loadedBytes: number | null;
-  vramBytes: number | null;
-  status: string | null;
-  details: Record<string, unknown>;
+/** A model as the host reported it at its last poll, and what the inventory makes of it. */
+export interface HostModelRow extends HostModelReport {
   lastSeenAt: string;
   /** Catalogue reference it matches, or null for an extra model. */
   ref: string | null;
