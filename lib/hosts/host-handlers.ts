@@ -128,7 +128,7 @@ export function hostHandlers(runtime: HostsRuntime) {
         confirmedAt: new Date(),
       };
       await tx.deployment.upsert({ where: { hostId_hostName: { hostId: host.id, hostName: outcome.hostName } }, create: { hostId: host.id, hostName: outcome.hostName, ...data }, update: data });
-      // The inventory shows it at once; the next poll refreshes the details.
+      // The inventory shows it even if the poll below cannot reach the host.
       const modelData = { digest: outcome.hostDigest, sizeBytes, status: host.kind === "ollama" ? "present" : "unloaded", lastSeenAt: new Date() };
       await tx.hostModel.upsert({
         where: { hostId_name: { hostId: host.id, name: outcome.hostName } },
@@ -136,6 +136,9 @@ export function hostHandlers(runtime: HostsRuntime) {
         update: modelData,
       });
     });
+    // Refresh the host's list now (loaded state, sizes, details) rather than at the next scheduled poll.
+    const report = await runtime.driverFor(host.kind).poll(host, { timeoutMs: runtime.requestTimeoutMs(), signal: ctx.signal });
+    if (report.reachable) await recordPoll(ctx, host.id, report);
     return { host: host.name, ref: source.ref, method, hostName: outcome.hostName, hostDigest: outcome.hostDigest, paths: outcome.paths, notes };
   });
 

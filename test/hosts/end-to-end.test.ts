@@ -101,6 +101,10 @@ describe.skipIf(tools.skip !== null)("hosts, push and inventory from the command
     // Loaded by the push itself, before anything asked the model for a completion.
     const models = (await (await fetch(`${llama.url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
     expect(models.data.find((m) => m.id === hostName)?.status.value).toBe("loaded");
+    // The push polled the host after loading: the inventory says loaded without waiting for a poll.
+    const inventory = JSON.parse((await cli(["hosts", "--json"])).stdout) as InventoryMatrix;
+    const llamaHost = inventory.hosts.find((h) => h.name === "llama1")!;
+    expect(inventory.cells[llamaHost.id]![alpha.ref]).toMatchObject({ state: "present", loaded: true });
     expect((await chatOnce(llama.url, hostName)).status).toBe(200);
   }, 180_000);
 

@@ -103,6 +103,8 @@ describe("hosts.push-model", () => {
     const inventory = await getInventory(temp.db);
     expect(inventory.cells[hostId]![ref.ref]).toMatchObject({ state: "present" });
     expect(await temp.db.deployment.count({ where: { hostId } })).toBe(1);
+    // The host is polled right after the push, so its list is current without waiting for the schedule.
+    expect(driver.calls.slice(-2)).toEqual([`push ${ref.ref} upload`, "poll"]);
   });
 
   it("leaves nothing recorded when the host refuses the push", async () => {
