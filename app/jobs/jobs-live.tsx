@@ -80,6 +80,13 @@ function JobName({ job }: { job: JobRow }) {
 function Target({ job }: { job: JobRow }) {
   const { target } = job;
   if (target.kind === "none") return <span className="text-neutral-400">–</span>;
+  if (target.kind === "host" && target.hostId !== null && !target.gone) {
+    return (
+      <Link href={`/hosts/${target.hostId}`} className="font-mono text-[12px] break-all text-sky-700 hover:underline" title={target.label} data-testid="job-target-host">
+        {target.label}
+      </Link>
+    );
+  }
   return (
     <div className="min-w-0">
       <div className={`font-mono text-[12px] break-all ${target.gone ? "text-neutral-400" : ""}`} title={target.label}>

@@ -20,7 +20,7 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
     <div className="space-y-3">
       <div className="flex flex-wrap items-baseline justify-between gap-4">
         <h1 className="text-[17px] font-semibold tracking-tight">Jobs</h1>
-        <p className="text-neutral-500">Background work of the indexer and hasher workers · updates every second</p>
+        <p className="text-neutral-500">Background work of the indexer, hasher and pusher workers · updates every second</p>
       </div>
       <JobsLive initial={list} limit={params.limit} moreHref={moreHref} />
     </div>

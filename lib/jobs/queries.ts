@@ -68,13 +68,15 @@ export function jobTitle(name: string, payload: Record<string, unknown> = {}): s
 }
 
 export interface JobTarget {
-  kind: "file" | "library" | "none";
+  kind: "file" | "library" | "host" | "none";
   /** What the admin reads: the file's full path, or the library's label and path. */
   label: string;
   libraryId: number | null;
   fileId: number | null;
   modelId: number | null;
   modelName: string | null;
+  /** hosts.* jobs: the inference host. */
+  hostId: number | null;
   /** The target no longer exists in the catalogue. */
   gone: boolean;
 }
@@ -218,11 +220,12 @@ export async function listJobs(db: Db, input: Partial<JobListParams> = {}, now =
   const libraryById = new Map(libraries.map((l) => [l.id, l]));
 
   const targetOf = (payload: Payload): JobTarget => {
-    const none = { libraryId: null, fileId: null, modelId: null, modelName: null, gone: false };
+    const none = { libraryId: null, fileId: null, modelId: null, modelName: null, hostId: null, gone: false };
     if (payload.fileId !== undefined) {
       const file = fileById.get(payload.fileId);
       if (!file) return { ...none, kind: "file", label: `file #${payload.fileId} (no longer catalogued)`, fileId: payload.fileId, gone: true };
       return {
+        ...none,
         kind: "file",
         label: libraryFilePath(file.library.path, file.relPath),
         libraryId: file.libraryId,
@@ -242,7 +245,7 @@ export async function listJobs(db: Db, input: Partial<JobListParams> = {}, now =
       const hostName = hostById.get(payload.hostId);
       const model = payload.ref ?? payload.hostName;
       const host = hostName === undefined ? `host #${payload.hostId} (removed)` : `host ${hostName}`;
-      return { ...none, kind: "none", label: model ? `${model} → ${host}` : host, gone: hostName === undefined };
+      return { ...none, kind: "host", label: model ? `${model} → ${host}` : host, hostId: payload.hostId, gone: hostName === undefined };
     }
     return { ...none, kind: "none", label: "" };
   };

@@ -82,6 +82,12 @@ describe.skipIf(skipBrowserTests)("end to end: add a host, push by pull, see it 
     const pull = ollama.requests.find((r) => r.route === "POST /api/pull");
     expect(pull?.status).toBe(200);
     await browser().screenshot(hostPage, "hosts-e2e-present");
+    // The Jobs page names the push's model and host, linking to the host.
+    const jobs = await open("/jobs");
+    const target = jobs.getByTestId("jobs-succeeded").getByTestId("job-row").filter({ hasText: "Push model" }).getByTestId("job-target-host");
+    expect(await target.textContent()).toBe(`${ref!.ref} → host ollama-double`);
+    expect(await target.getAttribute("href")).toBe(`/hosts/${host.id}`);
+    await jobs.close();
     await hostPage.close();
     await page.close();
   }, 180_000);

@@ -127,7 +127,7 @@ describe("listJobs", () => {
     const gone = await temp.db.job.create({ data: { name: "hosts.poll-host", payloadJson: JSON.stringify({ hostId: 424_242 }), state: "failed", finishedAt: new Date() } });
     try {
       const failed = (await listJobs(temp.db, { state: "failed" })).jobs.failed;
-      expect(failed.find((j) => j.id === push.id)?.target).toMatchObject({ label: "lib/x:q4_0 → host gpu1", gone: false });
+      expect(failed.find((j) => j.id === push.id)?.target).toMatchObject({ kind: "host", hostId: host.id, label: "lib/x:q4_0 → host gpu1", gone: false });
       expect(failed.find((j) => j.id === gone.id)?.target).toMatchObject({ label: "host #424242 (removed)", gone: true });
     } finally {
       await temp.db.job.deleteMany({ where: { id: { in: [push.id, gone.id] } } });
