@@ -8,7 +8,7 @@ import { parseHostProfile } from "../capacity/host-profile.ts";
 import { modelShapeFromGguf } from "../capacity/memory-shape.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { listFitModels } from "../plans/queries.ts";
+import { getFitModel } from "../plans/queries.ts";
 import type { ModelRef } from "../registry/model-refs.ts";
 import type { PushFile, PushSource } from "./types.ts";
 
@@ -111,7 +111,7 @@ export async function loadPushSource(db: Db, ref: ModelRef, options: { hostProfi
 async function fittingContext(db: Db, modelId: number, hostProfileId: number): Promise<number | null> {
   const profile = await db.hostProfile.findUnique({ where: { id: hostProfileId } });
   if (!profile) return null;
-  const fitModel = (await listFitModels(db)).find((m) => m.id === modelId);
+  const fitModel = await getFitModel(db, modelId);
   if (!fitModel) return null;
   try {
     const shape = modelShapeFromGguf(fitModel);

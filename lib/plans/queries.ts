@@ -5,6 +5,7 @@
 // counted once, and the GGUF facts the memory-fit estimate needs.
 // Everything returned is plain JSON (numbers, ISO strings).
 import type { Db } from "../db/client.ts";
+import type { Model } from "../generated/prisma/client.ts";
 import { parseMountDetails } from "../catalog/queries.ts";
 
 // ---------------------------------------------------------------------------
@@ -303,40 +304,47 @@ export interface FitModel {
   metadata: Record<string, unknown>;
 }
 
+const presentFile = { files: { some: { missingSince: null, state: "indexed" } } };
+
 /** Models with at least one present file: the ones that could be deployed today. */
 export async function listFitModels(db: Db): Promise<FitModel[]> {
-  const rows = await db.model.findMany({
-    where: { files: { some: { missingSince: null, state: "indexed" } } },
-    orderBy: [{ parameterCount: "asc" }, { displayName: "asc" }],
-  });
-  return rows.map((row): FitModel => {
-    const parsed = parseStoredJson(row.metadataJson);
-    const metadata = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-    const expertUsed = metadata[`${row.architecture}.expert_used_count`];
-    return {
-      id: row.id,
-      displayName: row.displayName,
-      name: row.displayName,
-      architecture: row.architecture,
-      parameterCount: Number(row.parameterCount),
-      fileType: row.fileType,
-      tensorBytes: Number(row.tensorBytes),
-      totalBytes: Number(row.totalBytes),
-      fileSizeBytes: Number(row.totalBytes),
-      tensorCount: row.tensorCount,
-      tokenizerModel: row.tokenizerModel,
-      contextLength: row.contextLength,
-      embeddingLength: row.embeddingLength,
-      blockCount: row.blockCount,
-      feedForwardLength: row.feedForwardLength,
-      headCount: row.headCount,
-      headCountKv: row.headCountKv,
-      keyLength: row.keyLength,
-      valueLength: row.valueLength,
-      vocabSize: row.vocabSize,
-      expertCount: row.expertCount,
-      expertUsedCount: typeof expertUsed === "number" ? expertUsed : null,
-      metadata,
-    };
-  });
+  const rows = await db.model.findMany({ where: presentFile, orderBy: [{ parameterCount: "asc" }, { displayName: "asc" }] });
+  return rows.map(toFitModel);
+}
+
+/** One model's memory-fit facts (a push sizing a preset's context), or null when it has no present file. */
+export async function getFitModel(db: Db, id: number): Promise<FitModel | null> {
+  const row = await db.model.findFirst({ where: { id, ...presentFile } });
+  return row ? toFitModel(row) : null;
+}
+
+function toFitModel(row: Model): FitModel {
+  const parsed = parseStoredJson(row.metadataJson);
+  const metadata = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const expertUsed = metadata[`${row.architecture}.expert_used_count`];
+  return {
+    id: row.id,
+    displayName: row.displayName,
+    name: row.displayName,
+    architecture: row.architecture,
+    parameterCount: Number(row.parameterCount),
+    fileType: row.fileType,
+    tensorBytes: Number(row.tensorBytes),
+    totalBytes: Number(row.totalBytes),
+    fileSizeBytes: Number(row.totalBytes),
+    tensorCount: row.tensorCount,
+    tokenizerModel: row.tokenizerModel,
+    contextLength: row.contextLength,
+    embeddingLength: row.embeddingLength,
+    blockCount: row.blockCount,
+    feedForwardLength: row.feedForwardLength,
+    headCount: row.headCount,
+    headCountKv: row.headCountKv,
+    keyLength: row.keyLength,
+    valueLength: row.valueLength,
+    vocabSize: row.vocabSize,
+    expertCount: row.expertCount,
+    expertUsedCount: typeof expertUsed === "number" ? expertUsed : null,
+    metadata,
+  };
 }
