@@ -3,6 +3,7 @@
 // Artifactory): blob HEAD, monolithic upload (POST /blobs/uploads/, then PUT
 // ?digest= with the streamed body), manifest PUT and GET. undici, one bounded
 // wait per request; anonymous access only.
+import { readCapped } from "../read-capped.ts";
 import { Readable } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
 import { AppError, errorMessage, isAppError } from "../errors.ts";
@@ -235,20 +236,6 @@ export function createMirrorRegistryClient(options: MirrorRegistryClientOptions)
 function header(value: string | string[] | undefined): string | null {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === "" ? null : first;
-}
-
-async function readCapped(body: Dispatcher.ResponseData["body"], maxBytes: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new AppError("io", `${what}: the answer is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** A non-2xx answer as an AppError: the distribution error codes and messages when the body has them. */

@@ -105,7 +105,7 @@ describe("polling a host that answers nonsense", () => {
 
   it("stops reading an answer larger than the limit", async () => {
     const report = await pollLlamaServer(hostAt(huge), { timeoutMs: 5_000 });
-    expect(report.error).toMatch(new RegExp(`more than ${MAX_RESPONSE_BYTES} bytes`));
+    expect(report.error).toMatch(new RegExp(`larger than ${MAX_RESPONSE_BYTES} bytes`));
   });
 
   it("refuses to push to it before writing anything", async () => {

@@ -2,6 +2,7 @@
 // timeout on the whole call, a cap on the answer's size, and zod on its shape.
 // Network failures become retryable AppErrors ("unavailable", "timeout"); an
 // answer that is not llama-server's becomes AppError("io").
+import { readCapped } from "../../read-capped.ts";
 import { request } from "undici";
 import type { z } from "zod";
 import { AppError, errorMessage, isAppError } from "../../errors.ts";
@@ -49,7 +50,7 @@ export async function callLlamaServer(
       signal,
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
     });
-    const text = await readCapped(response.body, what);
+    const text = (await readCapped(response.body, MAX_RESPONSE_BYTES, what)).toString("utf8");
     return { status: response.statusCode, json: parseJson(text, response.statusCode, what) };
   } catch (error) {
     if (isAppError(error)) throw error;
@@ -59,22 +60,6 @@ export async function callLlamaServer(
     }
     throw new AppError("unavailable", `${what} failed: ${describeNetworkError(error)}`, { retryable: true, cause: error, details: { url } });
   }
-}
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, what: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      throw new AppError("io", `${what} answered with more than ${MAX_RESPONSE_BYTES} bytes; that is not a llama-server answer`, {
-        details: { limit: MAX_RESPONSE_BYTES },
-      });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseJson(text: string, status: number, what: string): unknown {

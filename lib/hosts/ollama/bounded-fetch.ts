@@ -3,7 +3,7 @@
 // body is read up to a cap before the client sees it. ollama-js itself has no
 // timeouts and no abort for its non-streaming calls (version, list, show, ps,
 // delete), so both come from here.
-import { readCapped } from "./read-capped.ts";
+import { readCapped } from "../../read-capped.ts";
 
 /**
  * /api/show of a large mixture-of-experts model lists every tensor (thousands of
